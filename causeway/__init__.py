@@ -1,0 +1,3 @@
+"""Causeway: one visitor app instead of two hundred."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,276 @@
+"""Feature matrices for the LightFM hybrid: DataFrames in, sparse matrices out.
+
+A :class:`FeatureEncoder` learns a vocabulary from a training DataFrame (one row per
+user or item) and then encodes any DataFrame with the same columns, including rows for
+users or items that were never seen in training (cold start): such rows simply carry no
+identity feature, so their representation is built from attribute features alone.
+
+Feature names are ``"<column>:<value>"`` (``"categories:history"``) and identity
+features are ``"id:<id>"``. Values are lower-cased strings; booleans become
+``"<column>:yes"``/``"<column>:no"``; numeric columns listed in ``bands`` become
+band labels (``"stay_days:2-3"``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+ITEM_SINGLE: tuple[str, ...] = (
+    "area", "price_band", "indoor", "provider_id", "provider_size",
+)
+ITEM_MULTI: tuple[str, ...] = ("categories", "tags", "accessibility")
+USER_SINGLE: tuple[str, ...] = ("stay_days", "travel_mode", "party_type")
+USER_MULTI: tuple[str, ...] = ("interests",)
+#: stay length in days: <=1, 2-3, 4-7, >7
+STAY_BANDS: tuple[float, ...] = (1.0, 3.0, 7.0)
+
+
+def band_label(value: float, edges: Sequence[float]) -> str:
+    """Label a number with the band it falls in, e.g. ``2.0`` with edges (1, 3, 7) -> "2-3".
+
+    Bands are ``<=e0``, ``(e0, e1]`` ... ``>e_last``; integer-looking edges print as
+    inclusive integer ranges.
+    """
+    lo: float | None = None
+    for edge in edges:
+        if value <= edge:
+            if lo is None:
+                return f"<={_fmt(edge)}"
+            return f"{_fmt(lo + 1)}-{_fmt(edge)}" if float(lo).is_integer() else f"{_fmt(lo)}-{_fmt(edge)}"
+        lo = edge
+    return f">{_fmt(edges[-1])}"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return value is pd.NA or value is pd.NaT
+
+
+def _tokens(value: Any) -> list[str]:
+    """Normalise one cell of a multi-valued column to a list of labels."""
+    if _is_missing(value):
+        return []
+    if isinstance(value, str):
+        parts: Iterable[Any] = value.split("|") if "|" in value else [value]
+    elif isinstance(value, Iterable):
+        parts = value
+    else:
+        parts = [value]
+    return [_label(p) for p in parts if not _is_missing(p) and str(p).strip() != ""]
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    return str(value).strip().lower()
+
+
+@dataclass
+class FeatureEncoder:
+    """Encode rows of a DataFrame as LightFM feature vectors with a fitted vocabulary.
+
+    Parameters
+    ----------
+    id_column
+        Column holding the user or item id. Ids seen in :meth:`fit` get an identity
+        feature when ``identity`` is true; unseen ids get none (cold start).
+    single
+        Single-valued columns (one label per row; missing values are skipped).
+    multi
+        Multi-valued columns (lists, tuples, sets, or ``"a|b"`` strings).
+    bands
+        Numeric columns mapped to bands, ``{column: edges}``; such a column must also be
+        listed in ``single``.
+    identity
+        Whether to add one identity feature per training id (the collaborative part of
+        the hybrid). With ``identity=False`` the model is a pure content model.
+    normalize
+        Scale each row to sum to 1, as LightFM recommends, so rows with many features do
+        not get larger representations.
+    identity_weight
+        Weight of the identity feature relative to each attribute feature before
+        normalisation.
+    """
+
+    id_column: str
+    single: tuple[str, ...] = ()
+    multi: tuple[str, ...] = ()
+    bands: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    identity: bool = True
+    normalize: bool = True
+    identity_weight: float = 1.0
+    vocabulary_: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    ids_: list[str] = field(default_factory=list, init=False, repr=False)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, frame: pd.DataFrame) -> FeatureEncoder:
+        """Learn the vocabulary from ``frame`` (one row per user or item)."""
+        if self.id_column not in frame.columns:
+            raise ValueError(f"Feature frame has no id column {self.id_column!r}.")
+        ids = [str(i) for i in frame[self.id_column]]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"Column {self.id_column!r} has duplicate ids.")
+        names: set[str] = set()
+        for row_features in self._attribute_labels(frame):
+            names.update(row_features)
+        self.ids_ = ids if self.identity else []
+        vocab = [f"id:{i}" for i in self.ids_] + sorted(names)
+        self.vocabulary_ = {name: j for j, name in enumerate(vocab)}
+        return self
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns of the encoded matrices."""
+        return len(self.vocabulary_)
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Feature names in column order, length ``n_features``."""
+        names = [""] * len(self.vocabulary_)
+        for name, j in self.vocabulary_.items():
+            names[j] = name
+        return names
+
+    def _check_fitted(self) -> None:
+        if not self.vocabulary_:
+            raise ValueError("FeatureEncoder is not fitted; call fit() first.")
+
+    def _attribute_labels(self, frame: pd.DataFrame) -> list[list[str]]:
+        rows: list[list[str]] = [[] for _ in range(len(frame))]
+        for col in self.single:
+            if col not in frame.columns:
+                continue
+            edges = self.bands.get(col)
+            for r, value in enumerate(frame[col].tolist()):
+                if _is_missing(value):
+                    continue
+                label = band_label(float(value), edges) if edges else _label(value)
+                if label:
+                    rows[r].append(f"{col}:{label}")
+        for col in self.multi:
+            if col not in frame.columns:
+                continue
+            for r, value in enumerate(frame[col].tolist()):
+                rows[r].extend(f"{col}:{tok}" for tok in _tokens(value))
+        return rows
+
+    # ---------------------------------------------------------------- encoding
+    def transform(self, frame: pd.DataFrame) -> sp.csr_matrix:
+        """Encode ``frame`` with the fitted vocabulary.
+
+        Returns
+        -------
+        csr_matrix of shape [len(frame), n_features], float32
+            Row ``r`` encodes ``frame.iloc[r]``. Labels outside the vocabulary are
+            dropped; an id outside the training ids gets no identity feature.
+        """
+        self._check_fitted()
+        labels = self._attribute_labels(frame)
+        ids = (
+            [str(i) for i in frame[self.id_column]]
+            if self.id_column in frame.columns else [None] * len(frame)
+        )
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        vocab = self.vocabulary_
+        for r, row in enumerate(labels):
+            cols: dict[int, float] = {}
+            if self.identity and ids[r] is not None:
+                j = vocab.get(f"id:{ids[r]}")
+                if j is not None:
+                    cols[j] = self.identity_weight
+            for name in row:
+                j = vocab.get(name)
+                if j is not None:
+                    cols[j] = 1.0
+            if self.normalize and cols:
+                total = sum(cols.values())
+                cols = {j: v / total for j, v in cols.items()}
+            for j in sorted(cols):
+                indices.append(j)
+                data.append(cols[j])
+            indptr.append(len(indices))
+        return sp.csr_matrix(
+            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
+             np.asarray(indptr, dtype=np.int64)),
+            shape=(len(frame), self.n_features),
+        )
+
+    def fit_transform(self, frame: pd.DataFrame) -> sp.csr_matrix:
+        """Fit on ``frame`` and encode it; shape [len(frame), n_features]."""
+        return self.fit(frame).transform(frame)
+
+    def transform_records(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
+        """Encode plain dicts (e.g. a visitor profile from the API); see :meth:`transform`."""
+        return self.transform(pd.DataFrame.from_records(list(records)))
+
+    def id_index(self) -> dict[str, int]:
+        """Map training id -> row position in the training frame."""
+        return {i: r for r, i in enumerate(self.ids_)}
+
+    # ----------------------------------------------------------- persistence
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state (configuration and vocabulary)."""
+        return {
+            "id_column": self.id_column,
+            "single": list(self.single),
+            "multi": list(self.multi),
+            "bands": {k: list(v) for k, v in self.bands.items()},
+            "identity": self.identity,
+            "normalize": self.normalize,
+            "identity_weight": self.identity_weight,
+            "feature_names": self.feature_names,
+            "ids": self.ids_,
+        }
+
+    @classmethod
+    def from_dict(cls, state: Mapping[str, Any]) -> FeatureEncoder:
+        """Rebuild an encoder saved with :meth:`to_dict`."""
+        enc = cls(
+            id_column=state["id_column"],
+            single=tuple(state["single"]),
+            multi=tuple(state["multi"]),
+            bands={k: tuple(v) for k, v in state["bands"].items()},
+            identity=bool(state["identity"]),
+            normalize=bool(state["normalize"]),
+            identity_weight=float(state["identity_weight"]),
+        )
+        enc.vocabulary_ = {name: j for j, name in enumerate(state["feature_names"])}
+        enc.ids_ = list(state["ids"])
+        return enc
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+
+def item_encoder(identity: bool = True, id_column: str = "attraction_id") -> FeatureEncoder:
+    """Encoder for attractions: categories, tags, area, price band, indoor/outdoor,
+    accessibility, provider and provider size class."""
+    return FeatureEncoder(id_column=id_column, single=ITEM_SINGLE, multi=ITEM_MULTI,
+                          identity=identity)
+
+
+def user_encoder(identity: bool = True, id_column: str = "visitor_id") -> FeatureEncoder:
+    """Encoder for visitors: stated interests, stay-length band, travel mode, party type."""
+    return FeatureEncoder(id_column=id_column, single=USER_SINGLE, multi=USER_MULTI,
+                          bands={"stay_days": STAY_BANDS}, identity=identity)
+
+
+def index_of(ids: Iterable[Hashable]) -> dict[str, int]:
+    """Map each id (as a string) to its position."""
+    return {str(i): r for r, i in enumerate(ids)}

@@ -1,0 +1,223 @@
+"""Re-ranking after scoring: hard filters, diversity and exposure fairness.
+
+The scorer ranks by predicted interest alone; :func:`rerank` then builds the list the
+visitor sees, greedily, in the style of maximal marginal relevance (MMR):
+
+``value(i) = (1 - diversity) * rel(i) - diversity * max_sim(i, chosen) + boost * small(i)``
+
+where ``rel`` is the score min-max normalised over the candidate pool, ``max_sim`` the
+largest similarity (shared categories, same area) to an item already chosen, and
+``small`` marks items of small providers. A quota (``min_small_share``) guarantees small
+providers a share of the slots when they have eligible items. Hard filters (open during
+the stay, within reach of the visitor's base) remove items before any of this.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from causeway.recommender.model import top_k
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class RerankConfig:
+    """Re-ranking knobs; every default is a mild setting.
+
+    Attributes
+    ----------
+    diversity
+        MMR trade-off in [0, 1]: 0 ranks by score only, 1 by novelty only.
+    area_weight
+        Share of the item-item similarity that comes from being in the same area
+        (the rest from shared categories).
+    small_provider_boost
+        Added to the normalised relevance (in [0, 1]) of small providers' items.
+    min_small_share
+        Minimum share of the ``k`` slots for small providers' items, when eligible
+        items exist (0 disables the quota).
+    candidates
+        Size of the pool taken from the top of the scores before re-ranking.
+    """
+
+    diversity: float = 0.3
+    area_weight: float = 0.5
+    small_provider_boost: float = 0.05
+    min_small_share: float = 0.2
+    candidates: int = 200
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.diversity <= 1.0:
+            raise ValueError("diversity must be in [0, 1].")
+        if not 0.0 <= self.area_weight <= 1.0:
+            raise ValueError("area_weight must be in [0, 1].")
+        if not 0.0 <= self.min_small_share <= 1.0:
+            raise ValueError("min_small_share must be in [0, 1].")
+        if self.candidates < 1:
+            raise ValueError("candidates must be 1 or larger.")
+
+
+NO_RERANK = RerankConfig(diversity=0.0, small_provider_boost=0.0, min_small_share=0.0)
+
+
+def haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km from one point to arrays of points; [n] float64."""
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dphi = p2 - p1
+    dl = np.radians(lons) - math.radians(lon)
+    a = np.sin(dphi / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def filter_mask(
+    n_items: int,
+    *,
+    open_during_stay: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
+    distances_km: np.ndarray | None = None,
+    max_km: float | None = None,
+    allowed: np.ndarray | None = None,
+) -> np.ndarray:
+    """Combine hard filters into one boolean mask [n_items] (True = may be recommended).
+
+    Parameters
+    ----------
+    open_during_stay
+        Bool array [n_items], or a callable taking item indices [m] and returning bools
+        [m] (evaluated lazily, only for items that passed the other filters).
+    distances_km
+        Distance of each item from the visitor's base [n_items]; with ``max_km`` items
+        farther away are removed.
+    allowed
+        Any further bool mask [n_items] (status, accessibility needs, ...).
+    """
+    mask = np.ones(n_items, dtype=bool) if allowed is None else np.asarray(allowed, bool).copy()
+    if max_km is not None:
+        if distances_km is None:
+            raise ValueError("max_km needs distances_km.")
+        mask &= np.asarray(distances_km) <= max_km
+    if open_during_stay is not None:
+        if callable(open_during_stay):
+            idx = np.flatnonzero(mask)
+            mask[idx] = np.asarray(open_during_stay(idx), dtype=bool)
+        else:
+            mask &= np.asarray(open_during_stay, dtype=bool)
+    return mask
+
+
+def rerank(
+    scores: np.ndarray,
+    k: int,
+    *,
+    item_categories: sp.spmatrix | None = None,
+    item_areas: np.ndarray | None = None,
+    small_provider: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
+    config: RerankConfig = RerankConfig(),
+) -> np.ndarray:
+    """Re-rank one visitor's scores into a diverse, fair top-``k``.
+
+    Parameters
+    ----------
+    scores : ndarray [n_items]
+        Model scores, higher is better.
+    k
+        Length of the returned list.
+    item_categories : sparse matrix [n_items, n_categories], optional
+        Category (or theme) indicators used for diversity.
+    item_areas : int array [n_items], optional
+        Area code of each item (negative = unknown), used for diversity.
+    small_provider : bool array [n_items], optional
+        Items of small providers (fairness boost and quota).
+    mask : bool array [n_items], optional
+        Hard filters from :func:`filter_mask`.
+    config
+        The knobs; :data:`NO_RERANK` reproduces plain top-``k``.
+
+    Returns
+    -------
+    ndarray [<= k], int64 item indices in display order.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if mask is not None:
+        s = np.where(np.asarray(mask, dtype=bool), s, -np.inf)
+    pool = top_k(s, max(k, config.candidates))
+    if pool.size == 0 or k <= 0:
+        return pool[:0]
+    rel = s[pool]
+    span = rel.max() - rel.min()
+    rel = (rel - rel.min()) / span if span > 0 else np.ones_like(rel)
+    small = (np.zeros(pool.size, bool) if small_provider is None
+             else np.asarray(small_provider, bool)[pool])
+    sim_parts: list[tuple[float, np.ndarray]] = []
+    if config.diversity > 0 and item_categories is not None:
+        cats = sp.csr_matrix(item_categories, dtype=np.float64)[pool]
+        norms = np.sqrt(np.asarray(cats.multiply(cats).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        cats = sp.diags(1.0 / norms) @ cats
+        sim_parts.append((1.0 - config.area_weight if item_areas is not None else 1.0,
+                          np.asarray((cats @ cats.T).todense())))
+    if config.diversity > 0 and item_areas is not None:
+        areas = np.asarray(item_areas)[pool]
+        same = (areas[:, None] == areas[None, :]) & (areas[:, None] >= 0)
+        weight = config.area_weight if item_categories is not None else 1.0
+        sim_parts.append((weight, same.astype(np.float64)))
+    base = (1.0 - config.diversity) * rel + config.small_provider_boost * small
+    max_sim = np.zeros(pool.size)
+    taken = np.zeros(pool.size, dtype=bool)
+    quota = math.ceil(config.min_small_share * k) if small_provider is not None else 0
+    n_small = 0
+    out: list[int] = []
+    n_out = min(k, pool.size)
+    for step in range(n_out):
+        value = base - config.diversity * max_sim
+        value[taken] = -np.inf
+        slots_left = n_out - step
+        if quota - n_small >= slots_left and (small & ~taken).any():
+            value[~small] = -np.inf
+        j = int(np.argmax(value))
+        taken[j] = True
+        n_small += int(small[j])
+        out.append(j)
+        if sim_parts:
+            sim_j = sum(w * m[:, j] for w, m in sim_parts)
+            max_sim = np.maximum(max_sim, sim_j)
+    return pool[np.asarray(out, dtype=np.int64)]
+
+
+def exposure_by_group(
+    rankings: Sequence[np.ndarray] | np.ndarray,
+    item_group: np.ndarray,
+    *,
+    position_discount: bool = True,
+) -> dict[str, float]:
+    """Share of exposure per item group (e.g. provider size class).
+
+    Parameters
+    ----------
+    rankings : list of int arrays, or int array [n_lists, k]
+        Recommendation lists, best first.
+    item_group : array [n_items]
+        Group label of each item.
+    position_discount
+        Weight position ``p`` (0-based) by ``1 / log2(p + 2)`` as in NDCG, since lower
+        slots get less attention; otherwise every slot counts 1.
+
+    Returns
+    -------
+    dict group -> share of total exposure (sums to 1).
+    """
+    groups = np.asarray(item_group)
+    totals: dict[str, float] = {}
+    for ranking in rankings:
+        r = np.asarray(ranking, dtype=np.int64)
+        w = 1.0 / np.log2(np.arange(r.size) + 2.0) if position_discount else np.ones(r.size)
+        for g, x in zip(groups[r], w):
+            totals[str(g)] = totals.get(str(g), 0.0) + float(x)
+    total = sum(totals.values())
+    return {g: v / total for g, v in sorted(totals.items())} if total else {}

@@ -1,0 +1,171 @@
+"""Construction and iterated local search for the (team) orienteering problem with windows.
+
+Construction is greedy insertion by score² / time consumed, all routes at once. The
+iterated local search follows Vansteenwegen et al. (2009): shake (remove a run of
+consecutive stops from every route), then re-fill greedily; we add random removal,
+a "replace" move (drop a stop to make room for a better one), and 2-opt/relocate moves
+within a day and moves across days that free time for further insertions.
+
+Determinism: all randomness comes from ``random.Random(seed)``. The search stops after
+``max_iterations`` or ``time_limit`` seconds, whichever comes first; with an iteration
+cap that is reached before the time limit, the result depends on the seed only.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from causeway.recommender.planner.insertion import InsertionScan
+from causeway.recommender.planner.problem import EPS, Problem, Solution, schedule
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParams:
+    """Knobs of the search.
+
+    Parameters
+    ----------
+    time_limit:
+        Wall-clock seconds; the best solution so far is returned when it runs out.
+    max_iterations:
+        Iteration cap; set it (and a generous time limit) for reproducible results.
+    seed:
+        Seed of the random generator.
+    """
+
+    time_limit: float = 1.0
+    max_iterations: int = 1_000_000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.time_limit <= 0:
+            raise ValueError("time_limit must be positive.")
+        if self.max_iterations < 0:
+            raise ValueError("max_iterations must be 0 or larger.")
+
+
+@dataclass(slots=True)
+class SearchStats:
+    """What the search did."""
+
+    iterations: int
+    seconds: float
+    best_iteration: int
+    stopped_by: str  # "iterations" | "time"
+
+
+class Search:
+    """Stateful solver over one :class:`Problem`."""
+
+    def __init__(self, prob: Problem, params: SearchParams) -> None:
+        self.prob = prob
+        self.params = params
+        self.rng = random.Random(params.seed)
+        self.scan = InsertionScan(prob)
+        n = prob.travel.shape[0]
+        self.is_cand = np.zeros(n, dtype=bool)
+        self.is_cand[np.asarray(prob.customers, dtype=np.int64)] = True
+        self.is_cand[list(prob.follower)] = False  # placed by the caller, never scanned
+
+    # ----------------------------------------------------------------- building blocks
+    def unrouted(self, sol: Solution) -> np.ndarray:
+        mask = self.is_cand.copy()
+        routed = [j for rt in sol.routes for j in rt.nodes]
+        if routed:
+            mask[routed] = False
+        return np.flatnonzero(mask)
+
+    def fill(self, sol: Solution, noise: np.ndarray | None = None) -> None:
+        """Greedy insertion until nothing fits."""
+        cands = self.unrouted(sol)
+        while cands.size:
+            choice = self.scan.best(sol, cands, None if noise is None else noise[cands])
+            if choice is None:
+                return
+            r, p, j = choice
+            sol.insert(self.prob, r, p, j)
+            cands = cands[cands != j]
+
+    def shake(self, sol: Solution, size: int, begin: int) -> None:
+        """Remove ``size`` consecutive stops from every route, from position ``begin``."""
+        fixed = self.prob.fixed
+        for r, rt in enumerate(sol.routes):
+            n = len(rt.nodes)
+            if n == 0:
+                continue
+            b = begin % n
+            keep = [j for i, j in enumerate(rt.nodes)
+                    if not (b <= i < b + size) or j in fixed]
+            if len(keep) != n:
+                for i in range(b, min(b + size, n)):
+                    if rt.nodes[i] not in fixed:
+                        sol.where[rt.nodes[i]] = -1
+                rt.nodes = keep
+                schedule(self.prob, r, rt)
+
+    def remove_random(self, sol: Solution, count: int) -> None:
+        fixed = self.prob.fixed
+        pool = [(r, j) for r, rt in enumerate(sol.routes) for j in rt.nodes if j not in fixed]
+        if not pool:
+            return
+        drop = set(self.rng.sample(pool, min(count, len(pool))))
+        for r, rt in enumerate(sol.routes):
+            keep = [j for j in rt.nodes if (r, j) not in drop]
+            if len(keep) != len(rt.nodes):
+                for j in rt.nodes:
+                    if (r, j) in drop:
+                        sol.where[j] = -1
+                rt.nodes = keep
+                schedule(self.prob, r, rt)
+
+    # ----------------------------------------------------------------- the main loop
+    def run(self, initial: Solution | None = None) -> tuple[Solution, SearchStats]:
+        prob, params, rng = self.prob, self.params, self.rng
+        t0 = time.perf_counter()
+        deadline = t0 + params.time_limit
+        sol = initial.copy() if initial is not None else Solution.empty(prob)
+        self.fill(sol)
+        best, best_score, best_it = sol.copy(), sol.score, 0
+        n_cand = max(1, int(self.is_cand.sum()))
+        max_size = max(2, n_cand // (3 * prob.n_routes))
+        size, begin, since = 1, 0, 0
+        it = 0
+        stopped = "iterations"
+        n = prob.travel.shape[0]
+        while it < params.max_iterations:
+            if time.perf_counter() >= deadline:
+                stopped = "time"
+                break
+            it += 1
+            if rng.random() < 0.5:
+                self.shake(sol, size, begin)
+            else:
+                self.remove_random(sol, rng.randint(1, max_size))
+            noise = np.array([1.0 + 0.3 * rng.random() for _ in range(n)])
+            self.fill(sol, noise)
+            self.fill(sol)
+            score = sol.score
+            if score > best_score + EPS:
+                best, best_score, best_it = sol.copy(), score, it
+                size, since = 1, 0
+            else:
+                since += 1
+                size += 1
+            begin += size
+            if size > max_size:
+                size = 1
+            if since and since % 200 == 0:
+                sol = best.copy()
+        stats = SearchStats(iterations=it, seconds=time.perf_counter() - t0,
+                            best_iteration=best_it, stopped_by=stopped)
+        return best, stats
+
+
+def solve(prob: Problem, params: SearchParams | None = None,
+          initial: Solution | None = None) -> tuple[Solution, SearchStats]:
+    """Best solution found for ``prob`` (see :class:`SearchParams`)."""
+    return Search(prob, params or SearchParams()).run(initial)

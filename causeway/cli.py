@@ -10,8 +10,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from causeway.settings import Settings, get_settings
 
 # (group, name, module, help): harnesses that live beside the library they measure.
 EXTERNAL_COMMANDS: list[tuple[str, str, str, str]] = [
@@ -34,9 +41,233 @@ def _add_external(subparsers: dict[str, argparse._SubParsersAction]) -> None:
         p.set_defaults(func=mod.run)
 
 
+def _factory(settings: Settings) -> sessionmaker[Session]:
+    from causeway.db import make_engine, make_sessionmaker
+
+    return make_sessionmaker(make_engine(settings.effective_database_url))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from causeway.db import make_engine
+    from causeway.migrate import upgrade
+
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine, args.revision)
+    print(f"database at {engine.url.render_as_string(hide_password=True)} is at {args.revision}")
+    return 0
+
+
+def cmd_demo_load(args: argparse.Namespace) -> int:
+    from causeway import demo
+    from causeway.content.dedup import Thresholds
+    from causeway.db import transaction
+
+    settings = get_settings()
+    thresholds = Thresholds(settings.dedup_max_distance_m, settings.dedup_min_name_similarity)
+    with transaction(_factory(settings)) as session:
+        reports = demo.load(session, thresholds)
+    for report in reports:
+        c = report.counts
+        print(f"{report.provider}: {c['rows']} rows, {c['created']} created, {c['updated']} updated, "
+              f"{c['unchanged']} unchanged, {c['archived']} archived, {c['rejected']} rejected, "
+              f"{len(report.duplicates)} new duplicate candidate(s)")
+    return 0
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, shown only on a terminal and for large feeds."""
+
+    def __init__(self, min_total: int = 400) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.min_total = min_total
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < self.min_total:
+            return
+        pct = int(100 * done / total)
+        if pct != self.last:
+            self.last = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\r  [{bar:<25}] {pct:3d}% ")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from causeway.content import providers
+    from causeway.content.dedup import Thresholds
+    from causeway.content.ingest.base import FeedUnreadable
+    from causeway.content.ingest.mapping import Mapping
+    from causeway.content.ingest.service import run_import
+    from causeway.db import transaction
+
+    settings = get_settings()
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+        mapping = Mapping.load(args.mapping)
+    except OSError as exc:
+        print(f"causeway ingest: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except FeedUnreadable as exc:
+        print(f"causeway ingest: {exc}", file=sys.stderr)
+        return 2
+    factory = _factory(settings)
+    try:
+        with factory() as session:
+            provider = providers.get_by_slug(session, args.provider)
+            if provider is None:
+                print(f"causeway ingest: no provider {args.provider!r} "
+                      f"(create it with `causeway provider create {args.provider} --name ...`)",
+                      file=sys.stderr)
+                return 2
+            report = run_import(
+                session, provider, data, source=path.name, fmt=args.format, mapping=mapping,
+                full=not args.partial, dry_run=args.dry_run, progress=_ProgressBar(),
+                thresholds=Thresholds(settings.dedup_max_distance_m, settings.dedup_min_name_similarity),
+                language=args.language or settings.default_language)
+            if args.dry_run:
+                session.rollback()
+            else:
+                session.commit()
+    except FeedUnreadable as exc:
+        if args.json:
+            print(json.dumps({"error": "feed_unreadable", "detail": str(exc), "file": str(path)}))
+        else:
+            print(f"causeway ingest: {path.name} cannot be read: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_report(report)
+    return report.exit_code
+
+
+def _print_report(report) -> None:  # type: ignore[no-untyped-def]
+    c = report.counts
+    head = "DRY RUN (nothing written): " if report.dry_run else ""
+    print(f"{head}{report.source} ({report.format}) for {report.provider}: {c['rows']} rows")
+    print("  " + ", ".join(f"{k} {c[k]}" for k in ("created", "updated", "unchanged", "archived", "rejected")))
+    for err in report.rejected:
+        ident = f" [{err.external_id}]" if err.external_id else ""
+        print(f"  rejected row {err.position}{ident}: {err.field}: {err.reason}")
+    for dup in report.duplicates:
+        print(f"  possible duplicate #{dup['candidate_id']}: {dup['a']['name']!r} (id {dup['a']['id']}) ~ "
+              f"{dup['b']['name']!r} (id {dup['b']['id']}), {dup['distance_m']:.0f} m apart, "
+              f"name similarity {dup['name_similarity']:.2f}")
+
+
+def cmd_provider_create(args: argparse.Namespace) -> int:
+    from causeway.content import providers
+    from causeway.db import transaction
+
+    try:
+        with transaction(_factory(get_settings())) as session:
+            p = providers.create(session, slug=args.slug, name=args.name or args.slug,
+                                 size_class=args.size, website=args.website)
+            print(f"provider {p.slug} (id {p.id}, {p.size_class})")
+    except providers.ProviderError as exc:
+        print(f"causeway provider create: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_provider_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from causeway.content.models import Provider
+
+    with _factory(get_settings())() as session:
+        for p in session.scalars(select(Provider).order_by(Provider.slug)):
+            print(f"{p.slug}\t{p.size_class}\t{p.name}")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from causeway.auth.models import Role
+    from causeway.auth.service import issue
+    from causeway.content import providers
+    from causeway.db import transaction
+
+    role = Role(args.role)
+    with transaction(_factory(get_settings())) as session:
+        provider = None
+        if role is Role.venue:
+            if not args.provider:
+                print("causeway token create: a venue token needs --provider SLUG", file=sys.stderr)
+                return 1
+            provider = providers.get_by_slug(session, args.provider)
+            if provider is None:
+                print(f"causeway token create: no provider {args.provider!r}", file=sys.stderr)
+                return 1
+        secret = issue(session, role=role, provider=provider, label=args.label or "")
+    print(secret)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    # One BLAS thread per worker: several workers each with a full pool fight over 2 cores.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    import uvicorn
+
+    uvicorn.run("causeway.api.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, proxy_headers=True, log_level=args.log_level)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="causeway", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.add_argument("--revision", default="head")
+    p.set_defaults(func=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="the demo catalogue").add_subparsers(dest="demo_command", required=True)
+    p = demo.add_parser("load", help="load the Northern Ireland open-data demo catalogue (idempotent)")
+    p.set_defaults(func=cmd_demo_load)
+
+    p = sub.add_parser("ingest", help="import a provider feed (CSV, GeoJSON, schema.org JSON-LD, OSM)",
+                       description="Import a provider feed. Exit status: 0 every row valid, "
+                                   "1 some rows rejected, 2 the file cannot be read.")
+    p.add_argument("file")
+    p.add_argument("--provider", required=True, help="provider slug")
+    p.add_argument("--format", default="auto", choices=["auto", "csv", "geojson", "jsonld", "osm"])
+    p.add_argument("--mapping", help="JSON column/property mapping for csv and geojson")
+    p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    p.add_argument("--partial", action="store_true",
+                   help="the feed is a partial update: do not archive records missing from it")
+    p.add_argument("--language", help="language of untagged text (default: settings)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    prov = sub.add_parser("provider", help="content providers").add_subparsers(dest="provider_command", required=True)
+    p = prov.add_parser("create", help="create a provider")
+    p.add_argument("slug")
+    p.add_argument("--name")
+    p.add_argument("--size", default="small", choices=["small", "medium", "large"])
+    p.add_argument("--website")
+    p.set_defaults(func=cmd_provider_create)
+    p = prov.add_parser("list", help="list providers")
+    p.set_defaults(func=cmd_provider_list)
+
+    tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    p = tok.add_parser("create", help="create a token and print its secret (shown once)")
+    p.add_argument("--role", required=True, choices=["venue", "board", "admin"])
+    p.add_argument("--provider", help="provider slug (venue tokens)")
+    p.add_argument("--label")
+    p.set_defaults(func=cmd_token_create)
+
+    p = sub.add_parser("serve", help="serve the API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=cmd_serve)
     groups = {
         "bench": sub.add_parser("bench", help="benchmark harnesses").add_subparsers(
             dest="bench_command", required=True),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from causeway.recommender.planner.insertion import InsertionScan
-from causeway.recommender.planner.problem import EPS, Problem, Solution, schedule
+from causeway.recommender.planner.problem import EPS, INF, Problem, Solution, schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +79,12 @@ class Search:
             mask[routed] = False
         return np.flatnonzero(mask)
 
-    def fill(self, sol: Solution, noise: np.ndarray | None = None) -> None:
-        """Greedy insertion until nothing fits."""
+    def fill(self, sol: Solution, noise: np.ndarray | None = None,
+             tabu: list[int] | None = None) -> None:
+        """Greedy insertion until nothing fits (``tabu`` nodes are left out)."""
         cands = self.unrouted(sol)
+        if tabu:
+            cands = np.setdiff1d(cands, tabu, assume_unique=True)
         while cands.size:
             choice = self.scan.best(sol, cands, None if noise is None else noise[cands])
             if choice is None:
@@ -122,6 +125,109 @@ class Search:
                 rt.nodes = keep
                 schedule(self.prob, r, rt)
 
+    def end_time(self, r: int, nodes: list[int]) -> float:
+        """Arrival back at the end of day ``r`` for ``nodes``, or inf if infeasible."""
+        prob = self.prob
+        tl, dl, wins, follower = prob.tl, prob.dl, prob.windows[r], prob.follower
+        t, loc = prob.time_start[r], prob.route_start[r]
+        for j in nodes:
+            if j in follower:
+                a = t
+            else:
+                a = t + tl[loc][j]
+                loc = j
+            for o, c in wins[j]:
+                s = a if a > o else o
+                if s <= c + EPS:
+                    break
+            else:
+                return INF
+            t = s + dl[j]
+        t += tl[loc][prob.route_end[r]]
+        return t if t <= prob.time_end[r] + EPS else INF
+
+    def compress(self, sol: Solution, r: int) -> bool:
+        """Relocate / 2-opt inside day ``r`` while that brings the day's end earlier."""
+        rt = sol.routes[r]
+        nodes = rt.nodes
+        best = rt.end_arrival
+        improved = False
+        changed = True
+        while changed:
+            changed = False
+            n = len(nodes)
+            for i in range(n):
+                j = nodes[i]
+                rest = nodes[:i] + nodes[i + 1:]
+                for p in range(n):
+                    if p == i:
+                        continue
+                    cand = rest[:p] + [j] + rest[p:]
+                    e = self.end_time(r, cand)
+                    if e < best - 1e-7:
+                        nodes, best, changed, improved = cand, e, True, True
+                        break
+                if changed:
+                    break
+            if changed:
+                continue
+            for i in range(n - 1):
+                for k in range(i + 2, n + 1):
+                    cand = nodes[:i] + nodes[i:k][::-1] + nodes[k:]
+                    e = self.end_time(r, cand)
+                    if e < best - 1e-7:
+                        nodes, best, changed, improved = cand, e, True, True
+                        break
+                if changed:
+                    break
+        if improved:
+            rt.nodes = nodes
+            schedule(self.prob, r, rt)
+        return improved
+
+    def replace(self, sol: Solution) -> bool:
+        """Best single exchange of a visited stop for an unvisited one with a higher score."""
+        prob = self.prob
+        fixed = prob.fixed
+        sc = self.scan.score
+        cands_all = self.unrouted(sol)
+        best_gain, best_move = EPS, None
+        for r, rt in enumerate(sol.routes):
+            for i, j in enumerate(rt.nodes):
+                if j in fixed:
+                    continue
+                cands = cands_all[sc[cands_all] > prob.sl[j] + EPS]
+                if cands.size == 0:
+                    continue
+                trial = sol.copy()
+                trial.remove(prob, r, i)
+                ok, shift, pos_arrays = self.scan.evaluate(trial, cands, [r])
+                if not ok.any():
+                    continue
+                cols = np.flatnonzero(ok.any(axis=0))
+                gain = float(sc[cands[cols]].max()) - prob.sl[j]
+                if gain > best_gain:
+                    c = cols[int(sc[cands[cols]].argmax())]
+                    row = int(np.where(ok[:, c], shift[:, c], INF).argmin())
+                    best_gain = gain
+                    best_move = (r, i, int(pos_arrays[6][row]), int(cands[c]))
+        if best_move is None:
+            return False
+        r, i, p, c = best_move
+        sol.remove(prob, r, i)
+        sol.insert(prob, r, p, c)
+        return True
+
+    def polish(self, sol: Solution) -> None:
+        """Local search to a local optimum of compress + fill + replace."""
+        for _ in range(50):
+            for r in range(self.prob.n_routes):
+                self.compress(sol, r)
+            self.fill(sol)
+            if not self.replace(sol):
+                break
+            self.fill(sol)
+
     # ----------------------------------------------------------------- the main loop
     def run(self, initial: Solution | None = None) -> tuple[Solution, SearchStats]:
         prob, params, rng = self.prob, self.params, self.rng
@@ -136,18 +242,23 @@ class Search:
         it = 0
         stopped = "iterations"
         n = prob.travel.shape[0]
+        self.polish_margin = 0.03 * max(best_score, 1.0)
         while it < params.max_iterations:
             if time.perf_counter() >= deadline:
                 stopped = "time"
                 break
             it += 1
+            before = set(j for rt in sol.routes for j in rt.nodes)
             if rng.random() < 0.5:
                 self.shake(sol, size, begin)
             else:
                 self.remove_random(sol, rng.randint(1, max_size))
+            removed = list(before.difference(j for rt in sol.routes for j in rt.nodes))
             noise = np.array([1.0 + 0.3 * rng.random() for _ in range(n)])
-            self.fill(sol, noise)
+            self.fill(sol, noise, removed)
             self.fill(sol)
+            if sol.score >= best_score - self.polish_margin:
+                self.polish(sol)
             score = sol.score
             if score > best_score + EPS:
                 best, best_score, best_it = sol.copy(), score, it

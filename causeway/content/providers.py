@@ -1,0 +1,40 @@
+"""Providers: create and look up."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from causeway.content.models import Provider, SizeClass
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+
+
+class ProviderError(ValueError):
+    """An invalid or conflicting provider."""
+
+
+def get_by_slug(session: Session, slug: str) -> Provider | None:
+    return session.scalar(select(Provider).where(Provider.slug == slug))
+
+
+def create(session: Session, *, slug: str, name: str, size_class: str = "small",
+           website: str | None = None) -> Provider:
+    if not _SLUG.match(slug):
+        raise ProviderError(f"slug {slug!r} must be 3-64 characters of a-z, 0-9 and '-'")
+    if size_class not in SizeClass.__members__:
+        raise ProviderError(f"size class {size_class!r} is not small, medium or large")
+    if get_by_slug(session, slug) is not None:
+        raise ProviderError(f"provider {slug!r} already exists")
+    provider = Provider(slug=slug, name=name, size_class=size_class, website=website)
+    session.add(provider)
+    session.flush()
+    return provider
+
+
+def get_or_create(session: Session, *, slug: str, name: str, size_class: str = "small",
+                  website: str | None = None) -> Provider:
+    return get_by_slug(session, slug) or create(session, slug=slug, name=name,
+                                                size_class=size_class, website=website)

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from causeway.db import Base
+from causeway.db import Base, UTCDateTime
 
 
 def utcnow() -> dt.datetime:
@@ -65,7 +64,7 @@ class Provider(Base):
     name: Mapped[str] = mapped_column(String(200))
     size_class: Mapped[str] = mapped_column(String(10), default=SizeClass.small.value)
     website: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Attraction(Base):
@@ -106,10 +105,10 @@ class Attraction(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("attractions.id", ondelete="SET NULL"), index=True
     )
-    last_imported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_imported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
     provider: Mapped[Provider] = relationship(lazy="joined")
@@ -168,8 +167,8 @@ class DuplicateCandidate(Base):
     distance_m: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     decided_by: Mapped[str | None] = mapped_column(String(100))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     attraction_a: Mapped[Attraction] = relationship(foreign_keys=[attraction_a_id], lazy="joined")
     attraction_b: Mapped[Attraction] = relationship(foreign_keys=[attraction_b_id], lazy="joined")
@@ -188,5 +187,5 @@ class ImportRun(Base):
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        UTCDateTime(), default=utcnow, server_default=func.now()
     )

@@ -11,10 +11,12 @@ events, labelled ``simulated=True`` in every row, with three documented drivers:
 3. **Popularity.** Each attraction has a latent popularity (the ``popularity`` column,
    or a seeded log-normal draw) raised to ``popularity_exponent``.
 
-Each visitor sees ``impressions_per_visitor`` attractions drawn by appeal; each
-impression leads to a detail view with probability ``p_view``; a view leads to a media
-play, a save and a visit with probabilities ``p_media``, ``p_save`` and ``p_visit``, the
-last two scaled up for attractions matching the visitor's interests. Same seed, same
+Each visitor sees ``impressions_per_visitor`` attractions drawn by appeal; an
+impression leads to a detail view with probability ``p_view * sqrt(appeal / max
+appeal)``; a view leads to a media play, a save and a visit with probabilities
+``p_media``, ``p_save`` and ``p_visit``, the last two scaled up by ``match_boost`` for
+attractions matching the visitor's interests, and the visit (a physical trip) decaying
+once more with distance, ``exp(-km / reach_km[mode])``. Same seed, same
 catalogue -> same output.
 """
 
@@ -43,10 +45,10 @@ class SimulationConfig:
     reach_km: Mapping[str, float] = field(
         default_factory=lambda: {"foot": 1.5, "transit": 6.0, "car": 25.0})
     impressions_per_visitor: int = 30
-    p_view: float = 0.35
+    p_view: float = 0.6
     p_media: float = 0.3
     p_save: float = 0.15
-    p_visit: float = 0.25
+    p_visit: float = 0.4
     match_boost: float = 2.0
     period_days: float = 180.0
     end: str = "2025-06-30T00:00:00Z"
@@ -117,12 +119,14 @@ def simulate_visitors(
         appeal = (np.exp(config.interest_strength * match)
                   * np.exp(-dist / config.reach_km[mode]) * pop_term)
         appeal = appeal + 1e-12
+        view_p = config.p_view * np.sqrt(appeal / appeal.max())
+        reach = np.exp(-dist / config.reach_km[mode])
         seen = rng.choice(n_items, size=n_imp, replace=False, p=appeal / appeal.sum())
         start = end - pd.Timedelta(days=float(rng.uniform(0, config.period_days)))
         for pos, i in enumerate(seen):
             t = start + pd.Timedelta(minutes=float(pos * 3 + rng.uniform(0, 3)))
             events.append((vid, ids[i], "impression", t))
-            if rng.random() >= config.p_view:
+            if rng.random() >= view_p[i]:
                 continue
             events.append((vid, ids[i], "detail_view", t + pd.Timedelta(seconds=20)))
             boost = config.match_boost if match[i] > 0 else 1.0
@@ -130,7 +134,7 @@ def simulate_visitors(
                 events.append((vid, ids[i], "media_play", t + pd.Timedelta(seconds=60)))
             if rng.random() < min(1.0, config.p_save * boost):
                 events.append((vid, ids[i], "save", t + pd.Timedelta(seconds=90)))
-            if rng.random() < min(1.0, config.p_visit * boost):
+            if rng.random() < min(1.0, config.p_visit * boost) * reach[i]:
                 day = float(rng.integers(0, stay))
                 events.append((vid, ids[i], "visit", t + pd.Timedelta(days=day, hours=2)))
     ev = pd.DataFrame(events, columns=["visitor_id", "attraction_id", "event_type", "timestamp"])

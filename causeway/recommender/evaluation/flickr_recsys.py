@@ -137,10 +137,11 @@ def _theme_matrix(city: CityData) -> sp.csr_matrix:
 
 
 def lightfm_features(city: CityData, inter: sp.csr_matrix, *, hybrid: bool,
-                     user_history: bool) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
+                     user_history: bool, theme_weight: float = 1.0,
+                     ) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
     """(user_features, item_features) for the LightFM variants; None = identity.
 
-    Item features: identity + theme (hybrid). User features: identity, plus (with
+    Item features: identity + ``theme_weight`` * theme (hybrid). User features: identity, plus (with
     ``user_history``) the themes and POIs of the user's training visits, each block
     row-normalised, the way a stated-interest profile enters the product model.
     """
@@ -148,7 +149,7 @@ def lightfm_features(city: CityData, inter: sp.csr_matrix, *, hybrid: bool,
     item_f = None
     if hybrid:
         item_f = sp.hstack([sp.identity(n_items, format="csr", dtype=np.float32),
-                            _theme_matrix(city)], format="csr")
+                            theme_weight * _theme_matrix(city)], format="csr")
         item_f = _row_normalise(item_f)
     user_f = None
     if user_history:
@@ -174,7 +175,9 @@ def fit_lightfm(city: CityData, inter: sp.csr_matrix, params: dict[str, Any], se
     p = dict(params)
     user_history = bool(p.pop("user_history", False))
     weighting = p.pop("weighting", "binary")
-    uf, itf = lightfm_features(city, inter, hybrid=hybrid, user_history=user_history)
+    theme_weight = float(p.pop("theme_weight", 1.0))
+    uf, itf = lightfm_features(city, inter, hybrid=hybrid, user_history=user_history,
+                               theme_weight=theme_weight)
     binary = (inter > 0).astype(np.float32).tocoo()
     weight = None
     if weighting == "log":
@@ -193,6 +196,7 @@ LIGHTFM_GRID: dict[str, Sequence[Any]] = {
     "user_history": (False, True),
     "weighting": ("binary", "log"),
 }
+HYBRID_GRID: dict[str, Sequence[Any]] = {**LIGHTFM_GRID, "theme_weight": (0.25, 0.5, 1.0)}
 KNN_GRID: dict[str, Sequence[Any]] = {"neighbours": (5, 10, None), "shrinkage": (0.0, 5.0),
                                       "include_self": (True, False)}
 ALS_GRID: dict[str, Sequence[Any]] = {"factors": (8, 16, 32), "regularization": (0.01, 0.1),
@@ -266,7 +270,8 @@ RERANKS: dict[str, RerankConfig] = {
 
 def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
                   tune_seeds: Sequence[int] = (100, 101),
-                  lightfm_grid: dict[str, Sequence[Any]] | None = None) -> dict[str, Any]:
+                  lightfm_grid: dict[str, Sequence[Any]] | None = None,
+                  hybrid_grid: dict[str, Sequence[Any]] | None = None) -> dict[str, Any]:
     """Run the whole protocol on one city; returns a JSON-serialisable report."""
     started = time.perf_counter()
     city = load_city(folder)
@@ -299,7 +304,7 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
         "LightFM CF": tune("LightFM CF", vfold, grid,
                            lambda p, s: fit_lightfm(city, vfold.inter, p, s, hybrid=False),
                            tune_seeds),
-        "LightFM hybrid": tune("LightFM hybrid", vfold, grid,
+        "LightFM hybrid": tune("LightFM hybrid", vfold, _grid(hybrid_grid or HYBRID_GRID),
                                lambda p, s: fit_lightfm(city, vfold.inter, p, s, hybrid=True),
                                tune_seeds),
     }

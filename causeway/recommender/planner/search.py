@@ -70,6 +70,7 @@ class Search:
         self.is_cand = np.zeros(n, dtype=bool)
         self.is_cand[np.asarray(prob.customers, dtype=np.int64)] = True
         self.is_cand[list(prob.follower)] = False  # placed by the caller, never scanned
+        self.deadline = float("inf")
 
     # ----------------------------------------------------------------- building blocks
     def unrouted(self, sol: Solution) -> np.ndarray:
@@ -153,7 +154,7 @@ class Search:
         best = rt.end_arrival
         improved = False
         changed = True
-        while changed:
+        while changed and time.perf_counter() < self.deadline:
             changed = False
             n = len(nodes)
             for i in range(n):
@@ -221,6 +222,8 @@ class Search:
     def polish(self, sol: Solution) -> None:
         """Local search to a local optimum of compress + fill + replace."""
         for _ in range(50):
+            if time.perf_counter() >= self.deadline:
+                return
             for r in range(self.prob.n_routes):
                 self.compress(sol, r)
             self.fill(sol)
@@ -232,7 +235,7 @@ class Search:
     def run(self, initial: Solution | None = None) -> tuple[Solution, SearchStats]:
         prob, params, rng = self.prob, self.params, self.rng
         t0 = time.perf_counter()
-        deadline = t0 + params.time_limit
+        deadline = self.deadline = t0 + params.time_limit
         sol = initial.copy() if initial is not None else Solution.empty(prob)
         self.fill(sol)
         best, best_score, best_it = sol.copy(), sol.score, 0

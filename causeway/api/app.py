@@ -1,0 +1,57 @@
+"""The FastAPI application: one factory, state created once in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from causeway import __version__
+from causeway.api import errors
+from causeway.api.attractions.router import router as attractions_router
+from causeway.api.duplicates.router import router as duplicates_router
+from causeway.api.imports.router import router as imports_router
+from causeway.api.providers.router import router as providers_router
+from causeway.api.visitors.router import router as visitors_router
+from causeway.cache import make_cache
+from causeway.db import make_engine, make_sessionmaker
+from causeway.settings import Settings, get_settings
+
+DESCRIPTION = """One visitor app instead of two hundred: the destination catalogue, for the
+mobile app (visitors), venues and the tourism board.
+
+Errors are RFC 9457 `application/problem+json`; validation errors list field paths in
+`errors`. Catalogue reads carry ETags (send `If-None-Match` for a 304) and honour
+`Accept-Language`. Authenticate with `Authorization: Bearer <token>`: visitors get one from
+`POST /v1/visitors`; venue and board tokens come from `causeway token create`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.cache.close()
+        app.state.engine.dispose()
+
+    app = FastAPI(title="Causeway API", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.effective_database_url)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.cache = make_cache(settings.redis_url)
+    errors.install(app)
+    for router in (attractions_router, providers_router, imports_router, duplicates_router, visitors_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and dependencies")
+    def healthz() -> dict:
+        with app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "database": app.state.engine.dialect.name,
+                "cache": type(app.state.cache).__name__, "version": __version__}
+
+    return app

@@ -1,0 +1,86 @@
+"""Dependencies: the request's database session, cache, caller and rate limit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from causeway.auth.models import Role
+from causeway.auth.service import Principal, resolve
+from causeway.cache import Cache
+from causeway.api.errors import Forbidden, RateLimited, Unauthorized
+from causeway.settings import Settings
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: commit on success, roll back on any error."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_cache(request: Request) -> Cache:
+    return request.app.state.cache
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DbSession = Annotated[Session, Depends(get_db)]
+CacheDep = Annotated[Cache, Depends(get_cache)]
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/visitors or `causeway token create`")
+
+
+def get_principal(db: DbSession, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal | None:
+    if credentials is None:
+        return None
+    principal = resolve(db, credentials.credentials)
+    if principal is None:
+        raise Unauthorized("the bearer token is unknown or revoked")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_principal)]
+
+
+def rate_limit(request: Request, principal: OptionalPrincipal, cache: CacheDep,
+               settings: SettingsDep) -> None:
+    """A fixed one-minute window per token (or per client address for anonymous calls)."""
+    who = f"t{principal.token_id}" if principal else f"ip{request.client.host if request.client else '-'}"
+    window = int(time.time() // 60)
+    count = cache.incr(f"rl:{who}:{window}", 61)
+    if count > settings.rate_limit_per_minute:
+        raise RateLimited(f"more than {settings.rate_limit_per_minute} requests a minute",
+                          headers={"Retry-After": str(60 - int(time.time()) % 60)})
+
+
+def require(*roles: Role):  # type: ignore[no-untyped-def]
+    """A dependency admitting only callers with one of ``roles``."""
+
+    def check(principal: OptionalPrincipal) -> Principal:
+        if principal is None:
+            raise Unauthorized("this endpoint needs a bearer token")
+        if principal.role not in roles:
+            raise Forbidden(f"a {principal.role.value} token cannot do this; needs "
+                            + " or ".join(r.value for r in roles))
+        return principal
+
+    return check
+
+
+BoardPrincipal = Annotated[Principal, Depends(require(Role.board, Role.admin))]
+VisitorPrincipal = Annotated[Principal, Depends(require(Role.visitor))]

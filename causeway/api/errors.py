@@ -1,0 +1,117 @@
+"""RFC 9457 problem+json for every error the API returns.
+
+Domain code raises HTTP-free exceptions (``ProviderError``, ``DuplicateError``, ``FeedUnreadable``);
+this module maps them, and FastAPI's own errors, to problem documents in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from causeway.content.dedup import DuplicateError
+from causeway.content.ingest.base import FeedUnreadable
+from causeway.content.providers import ProviderError
+
+log = logging.getLogger("causeway.api")
+PROBLEM = "application/problem+json"
+
+
+class ApiError(Exception):
+    """An error with a status, a short slug for its ``type`` URI and a human detail."""
+
+    status = 400
+    slug = "bad-request"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+
+
+class NotFound(ApiError):
+    status, slug = 404, "not-found"
+
+
+class Unauthorized(ApiError):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="causeway"'})
+
+
+class Forbidden(ApiError):
+    status, slug = 403, "forbidden"
+
+
+class Conflict(ApiError):
+    status, slug = 409, "conflict"
+
+
+class TooLarge(ApiError):
+    status, slug = 413, "payload-too-large"
+
+
+class Unprocessable(ApiError):
+    status, slug = 422, "unprocessable"
+
+
+class RateLimited(ApiError):
+    status, slug = 429, "rate-limited"
+
+
+def problem(status: int, slug: str, detail: str, instance: str, *,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = {"type": f"https://causeway.example/problems/{slug}",
+            "title": HTTPStatus(status).phrase, "status": status, "detail": detail,
+            "instance": instance, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        return problem(exc.status, exc.slug, exc.detail, request.url.path, headers=exc.headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field_path(e.get("loc", ())), "message": e.get("msg", ""),
+                   "type": e.get("type", "")} for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem(422, "validation-error", detail or "invalid request", request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+        return problem(exc.status_code, slug, str(exc.detail), request.url.path,
+                       headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(ProviderError)
+    async def _provider(request: Request, exc: ProviderError) -> JSONResponse:
+        status = 409 if "already exists" in str(exc) else 422
+        return problem(status, "provider-invalid", str(exc), request.url.path)
+
+    @app.exception_handler(DuplicateError)
+    async def _dup(request: Request, exc: DuplicateError) -> JSONResponse:
+        return problem(409, "duplicate-decided", str(exc), request.url.path)
+
+    @app.exception_handler(FeedUnreadable)
+    async def _feed(request: Request, exc: FeedUnreadable) -> JSONResponse:
+        return problem(422, "feed-unreadable", str(exc), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(500, "internal-error", "an unexpected error occurred; it has been logged",
+                       request.url.path)

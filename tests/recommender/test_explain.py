@@ -1,0 +1,35 @@
+import numpy as np
+import scipy.sparse as sp
+
+from causeway.recommender.explain import COLLABORATIVE_TEXT, NEAR_TEXT, explain, feature_text
+
+
+def test_feature_text():
+    assert feature_text("categories:history") == "history"
+    assert feature_text("id:a17") == COLLABORATIVE_TEXT
+    assert feature_text("provider_size:small") == "a small local venue"
+    assert feature_text("price_band:free") == "free entry"
+    assert feature_text("indoor:yes") == "indoors"
+    assert feature_text("area:cathedral_quarter") == "in cathedral quarter"
+
+
+def test_contributions_rank_reasons_and_sum_to_score():
+    names = ["id:a0", "categories:history", "categories:food", "area:docks"]
+    emb = np.array([[1.0, 0.0], [2.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
+    bias = np.zeros(4)
+    x = sp.csr_matrix(np.array([[0.25, 0.5, 0.0, 0.25], [0.0, 0.0, 1.0, 0.0]]))
+    user = np.array([1.0, 0.2, 1.0])          # trailing bias column is ignored
+    out = explain(user, [0, 1], x, emb, bias, names, top_n=2,
+                  distances_km=np.array([0.5, 9.0]))
+    texts = [r.text for r in out[0]]
+    assert texts == ["history", COLLABORATIVE_TEXT, NEAR_TEXT]
+    # contributions 1.0 (history), 0.25 (identity), 0.05 (area): shares of the positive total
+    assert out[0][0].weight == np.float64(1.0 / 1.3).item() or abs(out[0][0].weight - 1 / 1.3) < 1e-9
+    assert out[1] == []                        # food counts against this visitor: no reason
+
+
+def test_pipeline_recommendations_carry_reasons(trained):
+    recs = trained.recommend({"interests": ["art"]}, k=4, base=(54.6, -5.93), near_km=100.0)
+    assert all(r.reasons for r in recs)
+    assert all(any(x.text == NEAR_TEXT for x in r.reasons) for r in recs)
+    assert any(x.text == "art" for r in recs for x in r.reasons)

@@ -71,6 +71,7 @@ class InsertionScan:
                         xs = (prob.route_end[r], rt.end_arrival, end_slack)
                     o, c = prob.windows[r][j][0]
                     special.append((len(dep) - 1, o, c, dl[j], *xs))
+                    slack[-1] = xs[2]  # the delay that matters is the one at the stop after
                 else:
                     loc = j
                 d = st[p] + dl[j]
@@ -94,7 +95,7 @@ class InsertionScan:
             ok = fits.any(axis=2)
         done = start + self.dur[cands][None, :]
         shift = done + T[cands[None, :], nl[:, None]] - old[:, None]
-        for row, o, c, d_f, x, x_old, x_slack in special:
+        for row, o, c, d_f, x, x_old, _x_slack in special:
             s_f = np.maximum(done[row], o)
             shift[row] = s_f + d_f + T[cands, x] - x_old
             ok[row] &= s_f <= c + EPS

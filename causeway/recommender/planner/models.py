@@ -90,8 +90,8 @@ class PlanRequest:
     days: Sequence[Day]
     mode: Mode = Mode.WALKING
     lunch: LunchBreak | None = None
-    time_limit: float = 1.0
-    max_iterations: int = 3000
+    time_limit: float = 0.25
+    max_iterations: int = 1000
     seed: int = 0
     virtual_limit: int = 10
 

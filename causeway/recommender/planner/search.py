@@ -91,7 +91,8 @@ class Search:
             if choice is None:
                 return
             r, p, j = choice
-            sol.insert(self.prob, r, p, j)
+            if not sol.insert(self.prob, r, p, j):  # defensive: never keep a broken day
+                sol.remove(self.prob, r, p)
             cands = cands[cands != j]
 
     def shake(self, sol: Solution, size: int, begin: int) -> None:
@@ -215,8 +216,11 @@ class Search:
         if best_move is None:
             return False
         r, i, p, c = best_move
-        sol.remove(prob, r, i)
-        sol.insert(prob, r, p, c)
+        trial = sol.copy()
+        trial.remove(prob, r, i)
+        if not trial.insert(prob, r, p, c):
+            return False
+        sol.routes, sol.where = trial.routes, trial.where
         return True
 
     def polish(self, sol: Solution) -> None:

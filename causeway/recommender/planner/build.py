@@ -43,7 +43,8 @@ class Built:
                  lunch: LunchBreak | None, travel: TravelModel,
                  day_index: Sequence[int] | None = None,
                  excluded: frozenset[str] = frozenset(),
-                 fixed_ids: frozenset[str] = frozenset()) -> None:
+                 fixed_ids: frozenset[str] = frozenset(),
+                 lunch_routes: frozenset[int] | None = None) -> None:
         self.candidates = list(candidates)
         self.days = list(days)
         self.mode = Mode(mode)
@@ -75,7 +76,7 @@ class Built:
             wr: list[tuple[tuple[float, float], ...]] = [()] * n_nodes
             for k, c in enumerate(self.candidates):
                 wr[k] = _day_windows(c, self.day_index[r])
-            if lunch:
+            if lunch and (lunch_routes is None or r in lunch_routes):
                 wr[self.lunches[r]] = ((lunch.earliest, lunch.latest),)
                 dur[self.lunches[r]] = lunch.duration_min
             windows.append(wr)
@@ -90,13 +91,19 @@ class Built:
 
     # --------------------------------------------------------------------- solutions
     def solution(self, routes: Sequence[Sequence[str]] | None = None) -> Solution:
-        """A solution from candidate ids per day (lunch breaks added where they fit)."""
+        """A solution from candidate ids per day, ``"lunch"`` marking the break.
+
+        Without a ``"lunch"`` entry the break goes at the first place it fits that day.
+        """
         prob = self.prob
         sol = Solution.empty(prob)
         for r in range(prob.n_routes):
-            nodes = [self.index[i] for i in (routes[r] if routes else [])]
+            ids = list(routes[r]) if routes else []
+            lunch_ok = bool(self.lunch) and bool(prob.windows[r][self.lunches[r]])
+            nodes = [self.lunches[r] if i == "lunch" else self.index[i] for i in ids
+                     if i != "lunch" or lunch_ok]
             rt = Route(nodes)
-            if self.lunch:
+            if lunch_ok and "lunch" not in ids:
                 rt.nodes = self._with_lunch(r, nodes)
             schedule(prob, r, rt)
             sol.routes[r] = rt

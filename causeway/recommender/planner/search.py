@@ -187,12 +187,17 @@ class Search:
             schedule(self.prob, r, rt)
         return improved
 
-    def replace(self, sol: Solution) -> bool:
-        """Best single exchange of a visited stop for an unvisited one with a higher score."""
+    def replace(self, sol: Solution, only: list[int] | None = None) -> bool:
+        """Best single exchange of a visited stop for an unvisited one with a higher score.
+
+        ``only`` restricts the incoming stops to these nodes.
+        """
         prob = self.prob
         fixed = prob.fixed
         sc = self.scan.score
         cands_all = self.unrouted(sol)
+        if only is not None:
+            cands_all = np.intersect1d(cands_all, only)
         best_gain, best_move = EPS, None
         for r, rt in enumerate(sol.routes):
             for i, j in enumerate(rt.nodes):

@@ -107,13 +107,16 @@ class ALSRecommender:
     def fit(self, interactions: sp.spmatrix) -> ALSRecommender:
         """Fit on [n_users, n_items] weights; raises ImportError without ``implicit``."""
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
-        model = AlternatingLeastSquares(
-            factors=self.factors, regularization=self.regularization,
-            iterations=self.iterations, alpha=self.alpha,
-            random_state=self.random_state, num_threads=1,
-        )
-        model.fit(sp.csr_matrix(interactions, dtype=np.float32), show_progress=False)
+        # implicit parallelises itself; a BLAS thread pool on top oversubscribes the cores.
+        with threadpool_limits(1, "blas"):
+            model = AlternatingLeastSquares(
+                factors=self.factors, regularization=self.regularization,
+                iterations=self.iterations, alpha=self.alpha,
+                random_state=self.random_state, num_threads=1,
+            )
+            model.fit(sp.csr_matrix(interactions, dtype=np.float32), show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors)
         self.item_factors_ = np.asarray(model.item_factors)
         return self

@@ -191,8 +191,7 @@ def fit_lightfm(city: CityData, inter: sp.csr_matrix, params: dict[str, Any], se
 LIGHTFM_GRID: dict[str, Sequence[Any]] = {
     "no_components": (16, 32),
     "epochs": (20, 60),
-    "learning_rate": (0.02, 0.05),
-    "item_alpha": (0.0, 1e-4),
+    "learning_rate": (0.05, 0.1),
     "user_history": (False, True),
     "weighting": ("binary", "log"),
 }
@@ -229,24 +228,45 @@ def evaluate_rankings(rankings: list[np.ndarray], relevant: list[set[int]], n_it
 
 @dataclass
 class Fold:
-    """Training interactions and held-out truth for one split."""
+    """Training interactions and held-out truth for one split.
+
+    With ``exclude_seen`` the POIs a user visited in training are removed from both their
+    ranking and their relevant set (the discovery task), and users left with no relevant
+    POI are dropped.
+    """
 
     inter: sp.csr_matrix
     users: np.ndarray
     relevant: list[set[int]]
     tail: np.ndarray
+    exclude_seen: bool = False
+
+    def scores(self, scorer: Scorer) -> np.ndarray:
+        """Scores [n_test_users, n_items] with seen POIs at -inf under ``exclude_seen``."""
+        out = np.asarray(scorer(self.users), dtype=np.float64)
+        if self.exclude_seen:
+            seen = self.inter[self.users]
+            out[seen.nonzero()] = -np.inf
+        return out
 
 
-def make_fold(city: CityData, train: pd.DataFrame, test: pd.DataFrame, n_users: int) -> Fold:
+def make_fold(city: CityData, train: pd.DataFrame, test: pd.DataFrame, n_users: int,
+              exclude_seen: bool = False) -> Fold:
     inter = interaction_matrix(train, n_users, city.n_items)
     counts = np.asarray(inter.sum(axis=0)).ravel()
-    return Fold(inter=inter, users=test["user"].to_numpy(),
-                relevant=[set(items) for items in test["items"]],
-                tail=long_tail_mask(counts))
+    users = test["user"].to_numpy()
+    relevant = [set(items) for items in test["items"]]
+    if exclude_seen:
+        relevant = [rel - set(inter[u].indices.tolist()) for u, rel in zip(users, relevant)]
+        keep = np.array([bool(r) for r in relevant], dtype=bool)
+        users = users[keep]
+        relevant = [r for r in relevant if r]
+    return Fold(inter=inter, users=users, relevant=relevant, tail=long_tail_mask(counts),
+                exclude_seen=exclude_seen)
 
 
 def _ndcg(fold: Fold, scorer: Scorer, k: int = 10) -> float:
-    return ndcg_at_k(rank_all(scorer(fold.users), k), fold.relevant, k)
+    return ndcg_at_k(rank_all(fold.scores(scorer), k), fold.relevant, k)
 
 
 def tune(name: str, fold: Fold, grid: list[dict[str, Any]],
@@ -271,25 +291,30 @@ RERANKS: dict[str, RerankConfig] = {
 def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
                   tune_seeds: Sequence[int] = (100, 101),
                   lightfm_grid: dict[str, Sequence[Any]] | None = None,
-                  hybrid_grid: dict[str, Sequence[Any]] | None = None) -> dict[str, Any]:
-    """Run the whole protocol on one city; returns a JSON-serialisable report."""
+                  hybrid_grid: dict[str, Sequence[Any]] | None = None,
+                  exclude_seen: bool = False) -> dict[str, Any]:
+    """Run the whole protocol on one city; returns a JSON-serialisable report.
+
+    ``exclude_seen=True`` evaluates the discovery task instead (see :class:`Fold`).
+    """
     started = time.perf_counter()
     city = load_city(folder)
     seqs = city.sequences
     n_users = int(seqs["user"].max()) + 1
     train, test = split_last_sequence(seqs)
-    fold = make_fold(city, train, test, n_users)
+    revisit_fold = make_fold(city, train, test, n_users)
+    fold = make_fold(city, train, test, n_users, exclude_seen=exclude_seen)
     # Validation split inside the training data, for the evaluated users only.
     eval_users = set(fold.users.tolist())
     v_train, v_test = split_last_sequence(train)
     v_test = v_test[v_test["user"].isin(eval_users)]
     v_train = pd.concat([v_train, train[~train.index.isin(v_test.index) &
                                         ~train.index.isin(v_train.index)]])
-    vfold = make_fold(city, v_train, v_test, n_users)
+    vfold = make_fold(city, v_train, v_test, n_users, exclude_seen=exclude_seen)
 
-    seen = fold.inter
+    seen = revisit_fold.inter
     revisit = float(np.mean([len(rel & set(seen[u].indices.tolist())) / len(rel)
-                             for u, rel in zip(fold.users, fold.relevant)]))
+                             for u, rel in zip(revisit_fold.users, revisit_fold.relevant)]))
     theme_items = _theme_matrix(city)
 
     def knn(params: dict[str, Any], _seed: int, f: Fold = vfold) -> Scorer:
@@ -318,14 +343,14 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
             evaluate_rankings(rankings, fold.relevant, city.n_items, fold.tail))
 
     for seed in seeds:
-        record("popularity", rank_all(PopularityRecommender().fit(fold.inter).score(fold.users), 10))
-        record("item-kNN", rank_all(knn(tuned["item-kNN"]["params"], seed, fold)(fold.users), 10))
+        record("popularity", rank_all(fold.scores(PopularityRecommender().fit(fold.inter).score), 10))
+        record("item-kNN", rank_all(fold.scores(knn(tuned["item-kNN"]["params"], seed, fold)), 10))
         if "ALS" in tuned:
-            record("ALS", rank_all(als(tuned["ALS"]["params"], seed, fold)(fold.users), 10))
+            record("ALS", rank_all(fold.scores(als(tuned["ALS"]["params"], seed, fold)), 10))
         cf = fit_lightfm(city, fold.inter, tuned["LightFM CF"]["params"], seed, hybrid=False)
-        record("LightFM CF", rank_all(cf(fold.users), 10))
+        record("LightFM CF", rank_all(fold.scores(cf), 10))
         hy = fit_lightfm(city, fold.inter, tuned["LightFM hybrid"]["params"], seed, hybrid=True)
-        scores = hy(fold.users)
+        scores = fold.scores(hy)
         record("LightFM hybrid", rank_all(scores, 10))
         for label, cfg in RERANKS.items():
             ranked = [rerank(row, 10, item_categories=theme_items, small_provider=fold.tail,
@@ -342,7 +367,7 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
         "n_users": n_users, "n_test_users": int(len(fold.users)),
         "n_validation_users": int(len(vfold.users)),
         "train_sequences": int(len(train)), "test_sequences": int(len(test)),
-        "held_out_already_visited_share": revisit, "exclude_seen": False,
+        "held_out_already_visited_share": revisit, "exclude_seen": exclude_seen,
         "seeds": list(seeds), "tuned": tuned, "rerank_configs": {
             k: vars(v) for k, v in RERANKS.items()},
         "results": summary, "seconds": round(time.perf_counter() - started, 1),
@@ -356,14 +381,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="one city folder of the Flickr POI data (or its lim/ folder)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    parser.add_argument("--exclude-seen", action="store_true",
+                        help="discovery task: drop POIs the user visited in training from "
+                             "rankings and truth (default: keep them; tourists revisit)")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny tuning grids (smoke tests only; not for reported figures)")
 
 
 def format_table(report: dict[str, Any]) -> str:
     """Markdown table: mean ± std over seeds per method and metric."""
     head = "| method | " + " | ".join(METRICS) + " |"
     lines = [f"{report['city']}: {report['n_test_users']} test users, {report['n_items']} POIs, "
-             f"{len(report['seeds'])} seeds, seen items kept (held-out POIs already visited "
-             f"in training: {report['held_out_already_visited_share']:.0%})", "",
+             f"{len(report['seeds'])} seeds, "
+             f"{'seen POIs excluded (discovery task)' if report['exclude_seen'] else 'seen POIs kept'}"
+             f" (held-out POIs already visited in training: "
+             f"{report['held_out_already_visited_share']:.0%})", "",
              head, "|" + "---|" * (len(METRICS) + 1)]
     for method, res in report["results"].items():
         cells = [f"{res[m]['mean']:.3f} ± {res[m]['std']:.3f}" for m in METRICS]
@@ -374,7 +406,12 @@ def format_table(report: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Entry point: evaluate one city and print the table (or JSON)."""
     try:
-        report = evaluate_city(args.flickr, seeds=tuple(range(args.seeds)))
+        quick = {"no_components": (8,), "epochs": (5,), "learning_rate": (0.05,)}
+        report = evaluate_city(
+            args.flickr, seeds=tuple(range(args.seeds)), exclude_seen=args.exclude_seen,
+            lightfm_grid=quick if args.quick else None,
+            hybrid_grid={**quick, "theme_weight": (0.5,)} if args.quick else None,
+            tune_seeds=(100,) if args.quick else (100, 101))
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -65,6 +65,7 @@ class Search:
         self.prob = prob
         self.params = params
         self.rng = random.Random(params.seed)
+        self.np_rng = np.random.default_rng(params.seed)
         self.scan = InsertionScan(prob)
         n = prob.travel.shape[0]
         self.is_cand = np.zeros(n, dtype=bool)
@@ -228,17 +229,43 @@ class Search:
         sol.routes, sol.where = trial.routes, trial.where
         return True
 
+    def across_days(self, sol: Solution) -> bool:
+        """Move one stop to another day when the time it frees lets more in (first found)."""
+        prob = self.prob
+        base = sol.score
+        for r, rt in enumerate(sol.routes):
+            for i, j in enumerate(rt.nodes):
+                if j in prob.fixed or time.perf_counter() >= self.deadline:
+                    continue
+                for r2 in range(prob.n_routes):
+                    if r2 == r:
+                        continue
+                    one = np.array([j])
+                    trial = sol.copy()
+                    trial.remove(prob, r, i)
+                    choice = self.scan.best(trial, one, routes=[r2])
+                    if choice is None:
+                        continue
+                    if not trial.insert(prob, *choice):
+                        continue
+                    self.fill(trial)
+                    if trial.score > base + EPS:
+                        sol.routes, sol.where = trial.routes, trial.where
+                        return True
+        return False
+
     def polish(self, sol: Solution) -> None:
-        """Local search to a local optimum of compress + fill + replace."""
+        """Local search to a local optimum of compress + fill + replace + moves across days."""
         for _ in range(50):
             if time.perf_counter() >= self.deadline:
                 return
             for r in range(self.prob.n_routes):
                 self.compress(sol, r)
             self.fill(sol)
-            if not self.replace(sol):
+            if self.replace(sol):
+                self.fill(sol)
+            elif not (self.prob.n_routes > 1 and self.across_days(sol)):
                 break
-            self.fill(sol)
 
     # ----------------------------------------------------------------- the main loop
     def run(self, initial: Solution | None = None) -> tuple[Solution, SearchStats]:
@@ -266,7 +293,7 @@ class Search:
             else:
                 self.remove_random(sol, rng.randint(1, max_size))
             removed = list(before.difference(j for rt in sol.routes for j in rt.nodes))
-            noise = np.array([1.0 + 0.3 * rng.random() for _ in range(n)])
+            noise = 1.0 + 0.3 * self.np_rng.random(n)
             self.fill(sol, noise, removed)
             self.fill(sol)
             if sol.score >= best_score - self.polish_margin:

@@ -39,7 +39,7 @@ def _pg_admin_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_database_url() -> Iterator[str]:
+def pg_database_url(_engines: dict[str, Engine]) -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped at the end."""
     name = f"causeway_test_{uuid.uuid4().hex[:10]}"
     try:
@@ -49,7 +49,11 @@ def pg_database_url() -> Iterator[str]:
     except Exception as exc:  # noqa: BLE001  (any connection failure means "not running")
         unavailable("PostgreSQL", START_PG, exc)
     base = PG_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
+    url = f"{base}/{name}"
+    yield url
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -66,8 +70,11 @@ def _clean(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def _engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Engine]:
-    return {}
+def _engines() -> Iterator[dict[str, Engine]]:
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -113,3 +120,44 @@ def redis_url() -> str:
     except Exception as exc:  # noqa: BLE001
         unavailable("Redis", START_REDIS, exc)
     return REDIS_URL
+
+
+@pytest.fixture
+def settings(database_url: str, request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Settings for an app on this backend: SQLite with the in-process cache, PostgreSQL with Redis."""
+    from causeway.settings import Settings
+
+    redis = request.getfixturevalue("redis_url") if database_url.startswith("postgresql") else None
+    return Settings(database_url=database_url, redis_url=redis, data_dir=tmp_path,
+                    rate_limit_per_minute=10_000)
+
+
+@pytest.fixture
+def client(settings):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from causeway.api.app import create_app
+
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def tokens(factory: sessionmaker[Session]) -> dict[str, str]:
+    """Bearer headers for a board member and for the venue of provider ``castle-venue``."""
+    from causeway.auth.models import Role
+    from causeway.auth.service import issue
+    from causeway.content import providers
+
+    with factory.begin() as s:
+        venue = providers.create(s, slug="castle-venue", name="Castle Venue", size_class="small")
+        other = providers.create(s, slug="other-venue", name="Other Venue", size_class="small")
+        return {
+            "board": issue(s, role=Role.board, label="test"),
+            "venue": issue(s, role=Role.venue, provider=venue),
+            "other": issue(s, role=Role.venue, provider=other),
+        }
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,8 +1,8 @@
 """Catalogue reads: filtered, ordered, keyset-paginated attraction lists.
 
-SQL narrows by status, category, tag, words, accessibility and a bounding box; exact
-geodesic distance (geopy) and opening hours (opening_hours) are evaluated in Python on
-what is left, so the same code runs on SQLite and PostgreSQL.
+SQL narrows by status, category, tag, words, accessibility and a bounding box; distance
+(numpy haversine) and opening hours (opening_hours) are evaluated in Python on what is
+left, so the same code runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from geopy.distance import geodesic
-from sqlalchemy import Select, exists, select
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Row, exists, select
 from sqlalchemy.orm import Session
 
+from causeway.content.geo import haversine_km
 from causeway.content.hours import Schedule
 from causeway.content.models import Attraction, AttractionCategory, AttractionTag, Provider, Status
 
@@ -48,77 +51,82 @@ class Page:
     next_key: tuple[float, int] | None  # (distance or 0, id) of the last hit when more follow
 
 
-def _base(q: Query) -> Select[tuple[Attraction]]:
-    stmt = select(Attraction).where(Attraction.status.in_(q.statuses),
-                                    Attraction.merged_into_id.is_(None))
+def _filters(q: Query) -> list:  # type: ignore[type-arg]
+    conds = [Attraction.status.in_(q.statuses), Attraction.merged_into_id.is_(None)]
     if q.categories:
-        stmt = stmt.where(exists().where(AttractionCategory.attraction_id == Attraction.id,
-                                         AttractionCategory.category.in_(q.categories)))
+        conds.append(exists().where(AttractionCategory.attraction_id == Attraction.id,
+                                    AttractionCategory.category.in_(q.categories)))
     for tag in q.tags:
-        stmt = stmt.where(exists().where(AttractionTag.attraction_id == Attraction.id,
-                                         AttractionTag.tag == tag.lower()))
+        conds.append(exists().where(AttractionTag.attraction_id == Attraction.id,
+                                    AttractionTag.tag == tag.lower()))
     if q.text:
         for word in q.text.lower().split()[:8]:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(Attraction.search_text.like(f"%{escaped}%", escape="\\"))
+            conds.append(Attraction.search_text.like(f"%{escaped}%", escape="\\"))
     if q.wheelchair == "yes":
-        stmt = stmt.where(Attraction.wheelchair == "yes")
+        conds.append(Attraction.wheelchair == "yes")
     elif q.wheelchair == "limited":
-        stmt = stmt.where(Attraction.wheelchair.in_(("yes", "limited")))
+        conds.append(Attraction.wheelchair.in_(("yes", "limited")))
     if q.provider:
-        stmt = stmt.where(Attraction.provider_id.in_(select(Provider.id).where(Provider.slug == q.provider)))
+        conds.append(Attraction.provider_id.in_(select(Provider.id).where(Provider.slug == q.provider)))
     if q.near:
         lat, lon = q.near
-        dlat = q.radius_km / 111.32
-        dlon = dlat / max(0.01, math.cos(math.radians(lat)))
-        stmt = stmt.where(Attraction.lat.between(lat - dlat, lat + dlat),
-                          Attraction.lon.between(lon - dlon, lon + dlon))
-    return stmt
+        dlat = q.radius_km / 111.0
+        dlon = dlat / max(0.01, math.cos(math.radians(min(89.0, abs(lat) + dlat))))
+        conds += [Attraction.lat.between(lat - dlat, lat + dlat),
+                  Attraction.lon.between(lon - dlon, lon + dlon)]
+    return conds
 
 
-def _open(att: Attraction, q: Query) -> bool:
+def _is_open(row: Row[Any], q: Query) -> bool:
     if q.open_at is None:
         return True
-    if not att.opening_hours:
+    if not row.opening_hours:
         return False
-    sched = Schedule(att.opening_hours, q.timezone, q.country, att.lat, att.lon)
-    return sched.is_open(q.open_at)
+    return Schedule(row.opening_hours, q.timezone, q.country, row.lat, row.lon).is_open(q.open_at)
 
 
 def search(session: Session, q: Query, *, limit: int, after: tuple[float, int] | None = None) -> Page:
     """One page of attractions matching ``q``, after the keyset ``after``.
 
-    Ordered nearest first when ``q.near`` is set (ties by id), otherwise by id.
+    Ordered nearest first when ``q.near`` is set (ties by id), otherwise by id. Only the
+    columns needed to filter and order are scanned; full records are loaded for the page.
     """
+    light = select(Attraction.id, Attraction.lat, Attraction.lon, Attraction.opening_hours).where(*_filters(q))
+    chosen: list[tuple[int, float | None]] = []
     if q.near:
-        hits = []
-        for att in session.scalars(_base(q)):
-            km = geodesic(q.near, (att.lat, att.lon)).km
-            if km <= q.radius_km and _open(att, q):
-                hits.append(Hit(att, round(km, 3)))
-        hits.sort(key=lambda h: (h.distance_km, h.attraction.id))
-        if after is not None:
-            hits = [h for h in hits if (h.distance_km, h.attraction.id) > after]
-        page = hits[: limit + 1]
+        rows = session.execute(light).all()
+        if rows:
+            lats = np.fromiter((r.lat for r in rows), float, len(rows))
+            lons = np.fromiter((r.lon for r in rows), float, len(rows))
+            # Rounded to the millimetre so the cursor's float compares exactly.
+            dist = np.round(haversine_km(q.near[0], q.near[1], lats, lons), 6)
+            ids = np.fromiter((r.id for r in rows), np.int64, len(rows))
+            for i in np.lexsort((ids, dist)):
+                d = float(dist[i])
+                if d > q.radius_km:
+                    break
+                if after is not None and (d, int(ids[i])) <= after:
+                    continue
+                if _is_open(rows[i], q):
+                    chosen.append((int(ids[i]), d))
+                    if len(chosen) > limit:
+                        break
     else:
-        page = []
         last_id = after[1] if after else 0
-        batch = max(limit * 2, 50)
-        while len(page) <= limit:
-            rows = session.scalars(_base(q).where(Attraction.id > last_id)
-                                   .order_by(Attraction.id).limit(batch)).all()
-            if not rows:
+        batch = max(limit * 4, 100)
+        while len(chosen) <= limit:
+            rows = session.execute(light.where(Attraction.id > last_id).order_by(Attraction.id).limit(batch)).all()
+            chosen += [(r.id, None) for r in rows if _is_open(r, q)]
+            if len(rows) < batch:
                 break
-            page.extend(Hit(a) for a in rows if _open(a, q))
             last_id = rows[-1].id
-        page = page[: limit + 1]
-    more = len(page) > limit
-    page = page[:limit]
-    next_key = None
-    if more and page:
-        last = page[-1]
-        next_key = (last.distance_km or 0.0, last.attraction.id)
-    return Page(page, next_key)
+    more = len(chosen) > limit
+    chosen = chosen[:limit]
+    records = {a.id: a for a in session.scalars(select(Attraction).where(Attraction.id.in_([c[0] for c in chosen])))}
+    hits = [Hit(records[i], None if d is None else round(d, 3)) for i, d in chosen]
+    next_key = (chosen[-1][1] or 0.0, chosen[-1][0]) if more and chosen else None
+    return Page(hits, next_key)
 
 
 def get(session: Session, attraction_id: int, statuses: tuple[str, ...] | None = None) -> Attraction | None:

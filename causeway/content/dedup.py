@@ -8,17 +8,18 @@ board to merge or dismiss; nothing is merged automatically.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from geopy.distance import geodesic
 from rapidfuzz import fuzz
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from causeway.content.geo import haversine_km
 from causeway.content.models import Attraction, DuplicateCandidate, Status
 
 _STOP = {"the", "of", "and", "a", "an", "at", "in", "on"}
@@ -31,11 +32,11 @@ def normalise_name(text: str) -> str:
     return " ".join(words)
 
 
-def name_similarity(a: Attraction, b: Attraction) -> float:
-    """Best token-set similarity (0..1) over the two records' names in any language."""
+def names_similarity(a: dict[str, str], b: dict[str, str]) -> float:
+    """Best token-set similarity (0..1) between two names given in any languages."""
     best = 0.0
-    for name_a in a.name.values():
-        for name_b in b.name.values():
+    for name_a in a.values():
+        for name_b in b.values():
             na, nb = normalise_name(name_a), normalise_name(name_b)
             if na and nb:
                 best = max(best, fuzz.token_set_ratio(na, nb) / 100.0)
@@ -50,39 +51,43 @@ class Thresholds:
 
 def find_candidates(session: Session, attractions: Iterable[Attraction],
                     thresholds: Thresholds) -> list[DuplicateCandidate]:
-    """Record new candidate pairs between ``attractions`` and other providers' records."""
+    """Record new candidate pairs between ``attractions`` and other providers' records.
+
+    One query loads the other records' positions and names; a numpy haversine pass keeps
+    those near enough, and geopy's geodesic decides against the threshold in metres.
+    """
+    mine = [a for a in attractions if a.status != Status.archived.value and a.merged_into_id is None]
+    if not mine:
+        return []
+    others = session.execute(select(Attraction.id, Attraction.provider_id, Attraction.lat,
+                                    Attraction.lon, Attraction.name).where(
+        Attraction.status != Status.archived.value, Attraction.merged_into_id.is_(None))).all()
+    if not others:
+        return []
+    lats = np.fromiter((o.lat for o in others), float, len(others))
+    lons = np.fromiter((o.lon for o in others), float, len(others))
+    ids = [a.id for a in mine]
+    known = {(a, b) for a, b in session.execute(select(
+        DuplicateCandidate.attraction_a_id, DuplicateCandidate.attraction_b_id).where(
+        or_(DuplicateCandidate.attraction_a_id.in_(ids), DuplicateCandidate.attraction_b_id.in_(ids))))}
+    reach_km = thresholds.max_distance_m / 1000.0 * 1.01  # haversine vs ellipsoid margin
     created: list[DuplicateCandidate] = []
-    seen: set[tuple[int, int]] = set()
-    for att in attractions:
-        if att.status == Status.archived.value or att.merged_into_id is not None:
-            continue
-        dlat = thresholds.max_distance_m / 111_320.0
-        dlon = dlat / max(0.01, math.cos(math.radians(att.lat)))
-        nearby = session.scalars(
-            select(Attraction).where(
-                Attraction.provider_id != att.provider_id,
-                Attraction.status != Status.archived.value,
-                Attraction.merged_into_id.is_(None),
-                Attraction.lat.between(att.lat - dlat, att.lat + dlat),
-                Attraction.lon.between(att.lon - dlon, att.lon + dlon),
-            )
-        ).all()
-        for other in nearby:
-            pair = (min(att.id, other.id), max(att.id, other.id))
-            if pair in seen:
+    for att in mine:
+        near = np.nonzero(haversine_km(att.lat, att.lon, lats, lons) <= reach_km)[0]
+        for i in near:
+            other = others[int(i)]
+            if other.provider_id == att.provider_id:
                 continue
-            seen.add(pair)
+            pair = (min(att.id, other.id), max(att.id, other.id))
+            if pair in known:
+                continue
             distance = geodesic((att.lat, att.lon), (other.lat, other.lon)).meters
             if distance > thresholds.max_distance_m:
                 continue
-            similarity = name_similarity(att, other)
+            similarity = names_similarity(att.name, other.name)
             if similarity < thresholds.min_name_similarity:
                 continue
-            exists = session.scalar(select(DuplicateCandidate.id).where(
-                DuplicateCandidate.attraction_a_id == pair[0],
-                DuplicateCandidate.attraction_b_id == pair[1]))
-            if exists is not None:
-                continue
+            known.add(pair)
             cand = DuplicateCandidate(attraction_a_id=pair[0], attraction_b_id=pair[1],
                                       name_similarity=round(similarity, 3),
                                       distance_m=round(distance, 1))

@@ -13,7 +13,8 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,10 +42,16 @@ def _add_external(subparsers: dict[str, argparse._SubParsersAction]) -> None:
         p.set_defaults(func=mod.run)
 
 
-def _factory(settings: Settings) -> sessionmaker[Session]:
+@contextmanager
+def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A session factory for the configured database, its engine disposed afterwards."""
     from causeway.db import make_engine, make_sessionmaker
 
-    return make_sessionmaker(make_engine(settings.effective_database_url))
+    engine = make_engine(settings.effective_database_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -53,7 +60,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     engine = make_engine(settings.effective_database_url)
-    upgrade(engine, args.revision)
+    try:
+        upgrade(engine, args.revision)
+    finally:
+        engine.dispose()
     print(f"database at {engine.url.render_as_string(hide_password=True)} is at {args.revision}")
     return 0
 
@@ -65,7 +75,7 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     thresholds = Thresholds(settings.dedup_max_distance_m, settings.dedup_min_name_similarity)
-    with transaction(_factory(settings)) as session:
+    with _database(settings) as factory, transaction(factory) as session:
         reports = demo.load(session, thresholds)
     for report in reports:
         c = report.counts
@@ -115,9 +125,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except FeedUnreadable as exc:
         print(f"causeway ingest: {exc}", file=sys.stderr)
         return 2
-    factory = _factory(settings)
     try:
-        with factory() as session:
+        with _database(settings) as factory, factory() as session:
             provider = providers.get_by_slug(session, args.provider)
             if provider is None:
                 print(f"causeway ingest: no provider {args.provider!r} "
@@ -165,7 +174,7 @@ def cmd_provider_create(args: argparse.Namespace) -> int:
     from causeway.db import transaction
 
     try:
-        with transaction(_factory(get_settings())) as session:
+        with _database(get_settings()) as factory, transaction(factory) as session:
             p = providers.create(session, slug=args.slug, name=args.name or args.slug,
                                  size_class=args.size, website=args.website)
             print(f"provider {p.slug} (id {p.id}, {p.size_class})")
@@ -180,7 +189,7 @@ def cmd_provider_list(args: argparse.Namespace) -> int:
 
     from causeway.content.models import Provider
 
-    with _factory(get_settings())() as session:
+    with _database(get_settings()) as factory, factory() as session:
         for p in session.scalars(select(Provider).order_by(Provider.slug)):
             print(f"{p.slug}\t{p.size_class}\t{p.name}")
     return 0
@@ -193,7 +202,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     from causeway.db import transaction
 
     role = Role(args.role)
-    with transaction(_factory(get_settings())) as session:
+    with _database(get_settings()) as factory, transaction(factory) as session:
         provider = None
         if role is Role.venue:
             if not args.provider:

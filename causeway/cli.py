@@ -112,7 +112,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from causeway.content.ingest.base import FeedUnreadable
     from causeway.content.ingest.mapping import Mapping
     from causeway.content.ingest.service import run_import
-    from causeway.db import transaction
 
     settings = get_settings()
     path = Path(args.file)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event

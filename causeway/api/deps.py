@@ -10,10 +10,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from causeway.api.errors import Forbidden, RateLimited, Unauthorized
 from causeway.auth.models import Role
 from causeway.auth.service import Principal, resolve
 from causeway.cache import Cache
-from causeway.api.errors import Forbidden, RateLimited, Unauthorized
 from causeway.settings import Settings
 
 

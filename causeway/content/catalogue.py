@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from causeway.content.geo import haversine_km
 from causeway.content.hours import Schedule
-from causeway.content.models import Attraction, AttractionCategory, AttractionTag, Provider, Status
+from causeway.content.models import (
+    Attraction,
+    AttractionCategory,
+    AttractionTag,
+    Provider,
+    Status,
+)
 
 
 @dataclass

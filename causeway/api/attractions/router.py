@@ -9,8 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import AfterValidator
 
-from causeway.api.attractions.schemas import FIELDS, AttractionPage, AttractionRead, StatusUpdate
-from causeway.api.deps import BoardPrincipal, DbSession, OptionalPrincipal, SettingsDep, rate_limit
+from causeway.api.attractions.schemas import (
+    FIELDS,
+    AttractionPage,
+    AttractionRead,
+    StatusUpdate,
+)
+from causeway.api.deps import (
+    BoardPrincipal,
+    DbSession,
+    OptionalPrincipal,
+    SettingsDep,
+    rate_limit,
+)
 from causeway.api.errors import NotFound, Unprocessable
 from causeway.api.http import decode_cursor, encode_cursor, etag_json, languages, pick
 from causeway.auth.models import Role

@@ -15,7 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from causeway.content.dedup import Thresholds, find_candidates
-from causeway.content.ingest.base import FORMATS, FeedUnreadable, RawRow, RowError, detect_format
+from causeway.content.ingest.base import (
+    FORMATS,
+    FeedUnreadable,
+    RawRow,
+    RowError,
+    detect_format,
+)
 from causeway.content.ingest.jsonld import read_jsonld
 from causeway.content.ingest.mapping import Mapping
 from causeway.content.ingest.osm import read_osm

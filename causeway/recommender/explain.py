@@ -90,13 +90,18 @@ def explain(
     """
     k = item_embeddings.shape[1]
     u = np.asarray(user_vector, dtype=np.float64)[:k]
-    per_feature = item_embeddings.astype(np.float64) @ u + item_biases.astype(np.float64)
-    itf = sp.csr_matrix(item_features)
+    itf = item_features if sp.isspmatrix_csr(item_features) else sp.csr_matrix(item_features)
+    picked = np.asarray(item_indices, dtype=np.int64)
+    # Only the features of the picked items: the full table can be 50k x 64.
+    spans = [(itf.indptr[i], itf.indptr[i + 1]) for i in picked]
+    used = np.unique(np.concatenate([itf.indices[lo:hi] for lo, hi in spans])
+                     if spans else np.empty(0, dtype=np.int64))
+    per_used = (item_embeddings[used].astype(np.float64) @ u
+                + item_biases[used].astype(np.float64))
     out: list[list[Reason]] = []
-    for i in np.asarray(item_indices, dtype=np.int64):
-        lo, hi = itf.indptr[i], itf.indptr[i + 1]
+    for i, (lo, hi) in zip(picked, spans):
         cols, vals = itf.indices[lo:hi], itf.data[lo:hi]
-        contrib = vals * per_feature[cols]
+        contrib = vals * per_used[np.searchsorted(used, cols)]
         merged: dict[str, tuple[str, float]] = {}
         for f, c in zip(cols, contrib):
             if c <= 0:

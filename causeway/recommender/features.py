@@ -130,6 +130,7 @@ class FeatureEncoder:
         self.ids_ = ids if self.identity else []
         vocab = [f"id:{i}" for i in self.ids_] + sorted(names)
         self.vocabulary_ = {name: j for j, name in enumerate(vocab)}
+        self.__dict__.pop("_names", None)
         return self
 
     @property
@@ -139,38 +140,46 @@ class FeatureEncoder:
 
     @property
     def feature_names(self) -> list[str]:
-        """Feature names in column order, length ``n_features``."""
-        names = [""] * len(self.vocabulary_)
-        for name, j in self.vocabulary_.items():
-            names[j] = name
-        return names
+        """Feature names in column order, length ``n_features`` (cached; do not mutate)."""
+        cached = self.__dict__.get("_names")
+        if cached is None or len(cached) != len(self.vocabulary_):
+            cached = [""] * len(self.vocabulary_)
+            for name, j in self.vocabulary_.items():
+                cached[j] = name
+            self.__dict__["_names"] = cached
+        return cached
 
     def _check_fitted(self) -> None:
         if not self.vocabulary_:
             raise ValueError("FeatureEncoder is not fitted; call fit() first.")
 
-    def _attribute_labels(self, frame: pd.DataFrame) -> list[list[str]]:
-        rows: list[list[str]] = [[] for _ in range(len(frame))]
+    def _attribute_labels(self, frame: pd.DataFrame | Mapping[str, list[Any]]) -> list[list[str]]:
+        columns = frame.columns if isinstance(frame, pd.DataFrame) else frame.keys()
+        n = len(frame) if isinstance(frame, pd.DataFrame) else len(next(iter(frame.values()), []))
+        rows: list[list[str]] = [[] for _ in range(n)]
         for col in self.single:
-            if col not in frame.columns:
+            if col not in columns:
                 continue
             edges = self.bands.get(col)
-            for r, value in enumerate(frame[col].tolist()):
+            values = frame[col].tolist() if isinstance(frame, pd.DataFrame) else frame[col]
+            for r, value in enumerate(values):
                 if _is_missing(value):
                     continue
                 label = band_label(float(value), edges) if edges else _label(value)
                 if label:
                     rows[r].append(f"{col}:{label}")
         for col in self.multi:
-            if col not in frame.columns:
+            if col not in columns:
                 continue
-            for r, value in enumerate(frame[col].tolist()):
+            values = frame[col].tolist() if isinstance(frame, pd.DataFrame) else frame[col]
+            for r, value in enumerate(values):
                 rows[r].extend(f"{col}:{tok}" for tok in _tokens(value))
         return rows
 
     # ---------------------------------------------------------------- encoding
-    def transform(self, frame: pd.DataFrame) -> sp.csr_matrix:
-        """Encode ``frame`` with the fitted vocabulary.
+    def transform(self, frame: pd.DataFrame | Mapping[str, list[Any]]) -> sp.csr_matrix:
+        """Encode ``frame`` (a DataFrame, or a dict of equal-length column lists) with the
+        fitted vocabulary.
 
         Returns
         -------
@@ -180,9 +189,10 @@ class FeatureEncoder:
         """
         self._check_fitted()
         labels = self._attribute_labels(frame)
+        columns = frame.columns if isinstance(frame, pd.DataFrame) else frame.keys()
         ids = (
-            [str(i) for i in frame[self.id_column]]
-            if self.id_column in frame.columns else [None] * len(frame)
+            [None if _is_missing(i) else str(i) for i in frame[self.id_column]]
+            if self.id_column in columns else [None] * len(labels)
         )
         indptr = [0]
         indices: list[int] = []
@@ -208,7 +218,7 @@ class FeatureEncoder:
         return sp.csr_matrix(
             (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
              np.asarray(indptr, dtype=np.int64)),
-            shape=(len(frame), self.n_features),
+            shape=(len(labels), self.n_features),
         )
 
     def fit_transform(self, frame: pd.DataFrame) -> sp.csr_matrix:
@@ -216,8 +226,12 @@ class FeatureEncoder:
         return self.fit(frame).transform(frame)
 
     def transform_records(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
-        """Encode plain dicts (e.g. a visitor profile from the API); see :meth:`transform`."""
-        return self.transform(pd.DataFrame.from_records(list(records)))
+        """Encode plain dicts (e.g. a visitor profile from the API); see :meth:`transform`.
+
+        Avoids building a DataFrame, so encoding one profile costs microseconds.
+        """
+        keys = {k for r in records for k in r}
+        return self.transform({k: [r.get(k) for r in records] for k in keys})
 
     def id_index(self) -> dict[str, int]:
         """Map training id -> row position in the training frame."""

@@ -2,7 +2,7 @@
 
 Training uses LightFM (WARP by default). Scoring does not: after :meth:`fit` the item
 representations of the serving catalogue are precomputed once as a float32 matrix
-``[n_items, no_components + 1]`` (embedding plus bias column), so scoring one visitor is
+``[no_components + 1, n_items]`` (embedding plus bias row, stored transposed), so scoring one visitor is
 one matrix-vector product and an ``argpartition``. A brand-new visitor is scored from the
 feature row of their stated profile, a brand-new attraction from its feature row (see
 :meth:`HybridRecommender.set_items`); neither needs retraining.
@@ -104,7 +104,7 @@ class HybridRecommender:
         self.item_embeddings_: np.ndarray | None = None   # [n_item_features, k]
         self.item_biases_: np.ndarray | None = None       # [n_item_features]
         self.item_features_: sp.csr_matrix | None = None  # serving catalogue
-        self.item_vectors_: np.ndarray | None = None      # [n_items, k + 1]
+        self.item_vectors_t_: np.ndarray | None = None    # [k + 1, n_items], C-contiguous
         self.user_features_: sp.csr_matrix | None = None  # training visitors
         self.metadata: dict[str, Any] = {}
         self.metrics: dict[str, Any] = {}
@@ -193,12 +193,19 @@ class HybridRecommender:
         emb = np.asarray(itf @ self.item_embeddings_, dtype=np.float32)
         bias = np.asarray(itf @ self.item_biases_, dtype=np.float32).reshape(-1, 1)
         self.item_features_ = itf
-        self.item_vectors_ = np.ascontiguousarray(np.hstack([emb, bias]), dtype=np.float32)
+        # Stored transposed: ``u @ V_t`` streams memory and is ~2x faster than ``V @ u``
+        # for 50k x 65 float32 (measured 0.76 vs 1.68 ms on the 2-core box).
+        self.item_vectors_t_ = np.ascontiguousarray(np.hstack([emb, bias]).T, dtype=np.float32)
+
+    @property
+    def item_vectors_(self) -> np.ndarray | None:
+        """Item representations [n_items, no_components + 1] (embedding, bias); a view."""
+        return None if self.item_vectors_t_ is None else self.item_vectors_t_.T
 
     @property
     def n_items(self) -> int:
         """Number of items in the serving catalogue."""
-        return 0 if self.item_vectors_ is None else int(self.item_vectors_.shape[0])
+        return 0 if self.item_vectors_t_ is None else int(self.item_vectors_t_.shape[1])
 
     # ------------------------------------------------------------------ score
     def user_vectors(self, user_features: sp.spmatrix) -> np.ndarray:
@@ -234,13 +241,13 @@ class HybridRecommender:
 
     def score(self, user_features: sp.spmatrix) -> np.ndarray:
         """Scores of every catalogue item; ndarray [n, n_items], float32 (higher is better)."""
-        assert self.item_vectors_ is not None
-        return self.user_vectors(user_features) @ self.item_vectors_.T
+        assert self.item_vectors_t_ is not None
+        return self.user_vectors(user_features) @ self.item_vectors_t_
 
     def score_vector(self, user_vector: np.ndarray) -> np.ndarray:
         """Scores for one precomputed user vector [no_components + 1] -> [n_items]."""
-        assert self.item_vectors_ is not None
-        return self.item_vectors_ @ user_vector
+        assert self.item_vectors_t_ is not None
+        return np.asarray(user_vector, dtype=np.float32) @ self.item_vectors_t_
 
     def recommend(
         self,

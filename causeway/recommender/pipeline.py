@@ -134,7 +134,9 @@ class RecommenderPipeline:
         assert itf is not None
         names = self.items_encoder.feature_names
         cat_cols = [j for j, nm in enumerate(names) if nm.startswith("categories:")]
-        self.item_categories_ = (itf[:, cat_cols] > 0).astype(np.float32) if cat_cols else None
+        # Dense (a few dozen categories): the re-ranker slices it on every request.
+        self.item_categories_: np.ndarray | None = (
+            (itf[:, cat_cols] > 0).toarray().astype(np.float32) if cat_cols else None)
         area_cols = [j for j, nm in enumerate(names) if nm.startswith("area:")]
         if area_cols:
             area = (itf[:, area_cols] > 0).toarray()

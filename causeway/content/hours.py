@@ -34,7 +34,8 @@ def check(expression: str) -> str:
     try:
         OpeningHours(expr)
     except (ParserError, SyntaxError, ValueError) as exc:
-        raise InvalidOpeningHours(f"not valid opening_hours syntax ({_first_line(str(exc))})") from exc
+        raise InvalidOpeningHours(
+            f"{expr!r} is not valid opening_hours syntax ({_first_line(str(exc))})") from exc
     return expr
 
 

@@ -105,7 +105,7 @@ def test_jsonld_graph_types_languages_hours_and_broken_rows() -> None:
     assert records[4] is None and records[5] is None and records[6] is None and records[7] is None
     reasons = {(e.position, e.field): e.reason for e in errors}
     assert reasons[(5, "lat")] == "'not-a-number' is not a number"
-    assert "not valid opening_hours syntax" in reasons[(6, "openingHours")]
+    assert reasons[(6, "openingHours")].startswith("'Fr-Su 8am to 2pm' is not valid opening_hours syntax")
     assert reasons[(7, "name")] == "missing"
     assert reasons[(8, "@type")] == "Hotel is not an attraction type"
 
@@ -125,6 +125,7 @@ def test_overpass_json() -> None:
     assert len(records) == 7  # the untagged node is geometry, not a row
     titanic, castle, gaol = records[0], records[1], records[2]
     assert titanic.external_id == "node/1001" and titanic.name == {"en": "Titanic Belfast", "ga": "Titanic Bhéal Feirste"}
+    assert list(titanic.name) == ["en", "ga"]  # the plain name is the default language's, and leads
     assert titanic.wheelchair == "yes" and titanic.wikidata == "Q2280017"
     assert castle.external_id == "way/2002" and castle.categories[:2] == ["castle", "history"]
     assert castle.price_band == "free" and castle.lat == 54.6459

@@ -62,14 +62,16 @@ def _row(position: int, ext: str, tags: dict[str, Any], point: Any, lang: str) -
     row = RawRow(position)
     v = row.values
     v["external_id"] = ext
-    names = {k.split(":", 1)[1]: val for k, val in tags.items() if re.fullmatch(r"name:[a-z]{2,3}", k)}
-    if tags.get("name"):
-        names.setdefault(lang, tags["name"])
+    # The plain name first: it is the name in the destination's default language.
+    names = {lang: tags["name"]} if tags.get("name") else {}
+    for key, val in tags.items():
+        if re.fullmatch(r"name:[a-z]{2,3}", key):
+            names.setdefault(key.split(":", 1)[1], val)
     v["name"] = names
-    descriptions = {k.split(":", 1)[1]: val for k, val in tags.items()
-                    if re.fullmatch(r"description:[a-z]{2,3}", k)}
-    if tags.get("description"):
-        descriptions.setdefault(lang, tags["description"])
+    descriptions = {lang: tags["description"]} if tags.get("description") else {}
+    for key, val in tags.items():
+        if re.fullmatch(r"description:[a-z]{2,3}", key):
+            descriptions.setdefault(key.split(":", 1)[1], val)
     v["description"] = descriptions
     if point is not None:
         v["lat"], v["lon"] = point

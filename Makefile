@@ -13,7 +13,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 
-.PHONY: run install test bench bench-recommender bench-optw eval clean
+.PHONY: run install test bench bench-recommender bench-optw eval-recommender clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -37,8 +37,19 @@ $(VENV)/.causeway-bench: pyproject.toml | $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-bench: $(VENV)/.causeway-bench
-	$(PY) -m benchmarks.run_all
+bench: bench-recommender bench-optw
+
+bench-recommender: $(VENV)/.causeway-bench
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_recommender
+
+# The published OPTW instances live outside the project: SHARED=path/to/shared make bench-optw
+bench-optw: $(VENV)/.causeway-bench
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/causeway bench optw $(SHARED)/benchmarks/optw --time-limit 1 --peer ortools
+
+eval-recommender: $(VENV)/.causeway-bench
+	for city in toronto osaka glasgow edinburgh; do \
+	  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/causeway eval recommender --flickr $(SHARED)/datasets/flickr-poi/$$city || exit $$?; \
+	done
 
 clean:
 	rm -rf var .pytest_cache

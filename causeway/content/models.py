@@ -118,8 +118,10 @@ class Attraction(Base):
     tag_rows: Mapped[list[AttractionTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="AttractionTag.tag"
     )
+    # join_depth=1: eager-load one level of this self-reference (records merged into this one),
+    # otherwise SQLAlchemy falls back to one lazy query per attraction.
     merged: Mapped[list[Attraction]] = relationship(
-        lazy="selectin", foreign_keys=[merged_into_id], order_by="Attraction.id"
+        lazy="selectin", join_depth=1, foreign_keys=[merged_into_id], order_by="Attraction.id"
     )
 
     @property

@@ -141,6 +141,7 @@ def merge(session: Session, candidate: DuplicateCandidate, *, keep_id: int, deci
                 DuplicateCandidate.attraction_b_id == gone.id))):
         other.status, other.decided_by, other.decided_at = "dismissed", f"merge:{candidate.id}", now
     session.flush()
+    session.expire(keep, ["merged"])  # the collection was loaded before the merge
     return keep
 
 

@@ -14,6 +14,7 @@ from causeway.api.errors import Forbidden, RateLimited, Unauthorized
 from causeway.auth.models import Role
 from causeway.auth.service import Principal, resolve
 from causeway.cache import Cache
+from causeway.db import transaction
 from causeway.settings import Settings
 
 
@@ -23,15 +24,8 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: commit on success, roll back on any error."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with transaction(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_cache(request: Request) -> Cache:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -72,28 +73,23 @@ def _csv_list(values: list[str] | None) -> list[str]:
     return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
-def _categories(values: list[str] | None) -> list[str]:
-    cats = _csv_list(values)
-    unknown = [c for c in cats if c not in taxonomy.CATEGORIES]
-    if unknown:
-        raise ValueError(f"unknown categories {unknown}; known: {', '.join(taxonomy.CATEGORIES)}")
-    return cats
+def _one_of(known: Iterable[str], what: str) -> Callable[[list[str] | None], list[str]]:
+    """A validator for a comma-separated query list whose items must be among ``known``."""
+    allowed = tuple(known)
+
+    def check(values: list[str] | None) -> list[str]:
+        items = _csv_list(values)
+        unknown = [v for v in items if v not in allowed]
+        if unknown:
+            raise ValueError(f"unknown {what} {unknown}; known: {', '.join(allowed)}")
+        return items
+
+    return check
 
 
-def _fields(values: list[str] | None) -> list[str]:
-    fields = _csv_list(values)
-    unknown = [f for f in fields if f not in FIELDS]
-    if unknown:
-        raise ValueError(f"unknown fields {unknown}; known: {', '.join(FIELDS)}")
-    return fields
-
-
-def _statuses(values: list[str] | None) -> list[str]:
-    statuses = _csv_list(values)
-    unknown = [s for s in statuses if s not in Status.__members__]
-    if unknown:
-        raise ValueError(f"unknown status {unknown}")
-    return statuses
+_categories = _one_of(taxonomy.CATEGORIES, "categories")
+_fields = _one_of(FIELDS, "fields")
+_statuses = _one_of(Status.__members__, "status")
 
 
 @router.get("", response_model=AttractionPage, summary="List attractions",

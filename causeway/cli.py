@@ -21,8 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from causeway.settings import Settings, get_settings
 
-# (group, name, module, help): harnesses that live beside the library they measure.
+# (group, name, module, help): commands that live beside the code they run. Group "" is a
+# top-level command (`causeway worker`); a module that is not installed is left out.
 EXTERNAL_COMMANDS: list[tuple[str, str, str, str]] = [
+    ("", "train", "causeway.jobs.train",
+     "train the recommender from the catalogue and the engagement events in the database"),
+    ("", "worker", "causeway.analytics.worker",
+     "consume the engagement event stream into the database; enforce retention"),
     ("bench", "optw", "causeway.recommender.evaluation.optw_bench",
      "run the itinerary planner on published orienteering-with-time-windows instances"),
     ("eval", "recommender", "causeway.recommender.evaluation.flickr_recsys",
@@ -33,8 +38,12 @@ EXTERNAL_COMMANDS: list[tuple[str, str, str, str]] = [
 
 
 def _add_external(subparsers: dict[str, argparse._SubParsersAction]) -> None:
+    """``subparsers[""]`` is the top level; the others are the ``bench`` and ``eval`` groups."""
     for group, name, module, help_text in EXTERNAL_COMMANDS:
-        if importlib.util.find_spec(module) is None:
+        try:
+            if importlib.util.find_spec(module) is None:
+                continue
+        except ModuleNotFoundError:  # its package is not there either
             continue
         mod = importlib.import_module(module)
         p = subparsers[group].add_parser(name, help=help_text, description=help_text)
@@ -232,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("migrate", help="apply database migrations")
-    p.add_argument("--revision", default="head")
+    p.add_argument("--revision", default="heads")
     p.set_defaults(func=cmd_migrate)
 
     demo = sub.add_parser("demo", help="the demo catalogue").add_subparsers(dest="demo_command", required=True)
@@ -277,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)
     groups = {
+        "": sub,
         "bench": sub.add_parser("bench", help="benchmark harnesses").add_subparsers(
             dest="bench_command", required=True),
         "eval": sub.add_parser("eval", help="evaluation harnesses").add_subparsers(

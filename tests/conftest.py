@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import causeway.all_models  # noqa: F401  (every table, for cleaning)
 from causeway.db import Base, make_engine, make_sessionmaker
 from causeway.migrate import upgrade
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import causeway.auth.models  # noqa: F401  (register tables)
-import causeway.content.models  # noqa: F401
+import causeway.all_models  # noqa: F401  (register every table)
 from causeway.db import Base, make_engine
 
 config = context.config

@@ -1,0 +1,9 @@
+"""Imports every module that defines tables, so ``Base.metadata`` knows them all.
+
+Alembic's environment and the test fixtures import this; add a line when a package gains
+a ``models`` module.
+"""
+
+import causeway.analytics.models  # noqa: F401
+import causeway.auth.models  # noqa: F401
+import causeway.content.models  # noqa: F401

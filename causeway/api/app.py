@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from causeway import __version__
 from causeway.api import errors
+from causeway.api.attractions.router import categories_router
 from causeway.api.attractions.router import router as attractions_router
 from causeway.api.duplicates.router import router as duplicates_router
 from causeway.api.imports.router import router as imports_router
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.cache = make_cache(settings.redis_url)
     errors.install(app)
-    for router in (attractions_router, providers_router, imports_router, duplicates_router, visitors_router):
+    for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router, visitors_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and dependencies")

@@ -174,3 +174,24 @@ def moderate(attraction_id: int, body: StatusUpdate, db: DbSession, settings: Se
         att.version += 1
         db.flush()
     return render(att, [], settings)
+
+
+categories_router = APIRouter(prefix="/v1/categories", tags=["attractions"],
+                              dependencies=[Depends(rate_limit)])
+
+
+@categories_router.get("", summary="The category taxonomy, with published attraction counts")
+def list_categories(request: Request, db: DbSession) -> Response:
+    """Every category slug an attraction, a filter or a visitor's interests can use."""
+    from sqlalchemy import func, select
+
+    from causeway.content.models import AttractionCategory
+
+    counts = dict(db.execute(
+        select(AttractionCategory.category, func.count())
+        .join(Attraction, Attraction.id == AttractionCategory.attraction_id)
+        .where(Attraction.status == Status.published.value)
+        .group_by(AttractionCategory.category)).all())
+    items = [{"slug": slug, "label": label, "attractions": int(counts.get(slug, 0))}
+             for slug, label in taxonomy.CATEGORIES.items()]
+    return etag_json(request, {"items": items})

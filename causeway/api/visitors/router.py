@@ -6,6 +6,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from causeway.api.deps import DbSession, VisitorPrincipal, rate_limit
+from causeway.api.errors import NotFound
+from causeway.auth import profile as profile_model
+from causeway.auth.profile import Profile
 from causeway.auth.models import Visitor
 from causeway.auth.service import register_visitor
 
@@ -34,3 +37,27 @@ def delete_me(db: DbSession, principal: VisitorPrincipal) -> None:
     visitor = db.get(Visitor, principal.visitor_id)
     if visitor is not None:
         db.delete(visitor)
+
+
+class Me(BaseModel):
+    visitor_id: int
+    profile: Profile
+
+
+@router.get("/me", response_model=Me, summary="The calling visitor and their profile")
+def get_me(db: DbSession, principal: VisitorPrincipal) -> Me:
+    visitor = db.get(Visitor, principal.visitor_id)
+    if visitor is None:
+        raise NotFound("this visitor no longer exists")
+    return Me(visitor_id=visitor.id, profile=profile_model.read(visitor.profile))
+
+
+@router.put("/me/profile", response_model=Me, summary="State interests, stay, base and needs")
+def put_profile(body: Profile, db: DbSession, principal: VisitorPrincipal) -> Me:
+    """Replace the profile as a whole. Recommendations and itineraries use it from the next
+    request on; nothing of it is ever shown to venues or the board."""
+    visitor = db.get(Visitor, principal.visitor_id)
+    if visitor is None:
+        raise NotFound("this visitor no longer exists")
+    visitor.profile = body.model_dump(mode="json", exclude_none=True)
+    return Me(visitor_id=visitor.id, profile=body)

@@ -67,6 +67,12 @@ class RateLimited(ApiError):
     status, slug = 429, "rate-limited"
 
 
+class ServiceUnavailable(ApiError):
+    """A dependency is not ready or not reachable; the client may retry (see Retry-After)."""
+
+    status, slug = 503, "service-unavailable"
+
+
 def problem(status: int, slug: str, detail: str, instance: str, *,
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": f"https://causeway.example/problems/{slug}",

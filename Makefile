@@ -13,7 +13,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 
-.PHONY: run install test bench bench-recommender bench-optw eval-recommender clean
+.PHONY: run install browser test bench bench-recommender bench-optw eval-recommender clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -30,7 +30,20 @@ run: install
 	$(BIN)/causeway demo load
 	$(BIN)/causeway serve --host $(HOST) --port $(PORT)
 
-test: install
+# Debian's chromium for the dashboard's browser test (Playwright drives it; no browser download).
+# As root (CI) it is installed with apt; elsewhere it says what to run and the test skips.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	elif sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "make browser: /usr/bin/chromium is missing; install it as root (apt-get install chromium)"; \
+	  [ "$(CI)" != true ]; \
+	fi
+
+test: install browser
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q
 
 $(VENV)/.causeway-bench: pyproject.toml | $(STAMP)

@@ -24,7 +24,7 @@ from causeway.settings import Settings, get_settings
 # (group, name, module, help): commands that live beside the code they run. Group "" is a
 # top-level command (`causeway worker`); a module that is not installed is left out.
 EXTERNAL_COMMANDS: list[tuple[str, str, str, str]] = [
-    ("", "train", "causeway.jobs.train",
+    ("", "train", "causeway.recommendations.train",
      "train the recommender from the catalogue and the engagement events in the database"),
     ("", "worker", "causeway.analytics.worker",
      "consume the engagement event stream into the database; enforce retention"),

@@ -28,17 +28,77 @@ class Settings(BaseSettings):
     country: str = Field("GB", description="ISO country code, for public holidays in opening hours")
     default_language: str = "en"
 
+    # Itineraries (issue 4).
+    itinerary_max_days: int = Field(14, ge=1, description="Most days one itinerary may span")
+    itinerary_max_candidates: int = Field(
+        300, ge=1, description="Best-scoring reachable attractions the planner considers (must-sees always)")
+    itinerary_time_limit: float = Field(
+        0.15, gt=0, description="Seconds of planner search when the request names no time_limit")
+    itinerary_max_time_limit: float = Field(5.0, gt=0, description="Largest time_limit a request may ask for")
+    itinerary_max_iterations: int = Field(
+        100_000, ge=0, description="Planner search iterations cap (the time limit usually stops it first)")
+    itinerary_virtual_visits: int = Field(
+        10, ge=0, description="Virtual visits offered per itinerary (high-scoring places that did not fit)")
+    popularity_cache_seconds: int = Field(
+        300, ge=0, description="How long the visits/saves count per attraction (fallback scores) is cached")
+
     # Duplicate detection across providers.
     dedup_max_distance_m: float = Field(1500.0, description="Farthest two records of one place can be")
     dedup_min_name_similarity: float = Field(
         0.85, description="0..1 name similarity (token-set ratio) needed for a candidate pair"
     )
 
+    # Analytics for the board and venues (issue 6).
+    analytics_k: int = Field(
+        10, ge=2, description="k-anonymity: an aggregate cell backed by fewer distinct visitors is suppressed")
+    analytics_default_days: int = Field(
+        30, ge=1, description="Analytics date range when none is given: this many days up to today")
+    analytics_max_days: int = Field(731, ge=1, description="Longest date range one analytics request may span")
+    analytics_head_fraction: float = Field(
+        0.1, gt=0, lt=1, description="Dispersal: the most-visited share of attractions that counts as "
+                                     "well known; the rest are the lesser-known")
+
     # API.
     page_size_default: int = 20
     page_size_max: int = 200
     rate_limit_per_minute: int = Field(600, description="Requests per token (or client IP) per minute")
     max_import_bytes: int = Field(20 * 1024 * 1024, description="Largest feed accepted over HTTP")
+
+    # Recommender.
+    model_dir: Path | None = Field(None, description="Model artifacts; default data_dir/models")
+    train_min_events: int = Field(
+        1000, description="Below this many real interaction events, `causeway train` adds "
+                          "simulated visitors (labelled simulated)")
+    recommender_interest_weight: float = Field(
+        0.5, ge=0, le=1, description="Share of the ranking score given to matching the visitor's "
+                                      "stated interests (0: the model alone)")
+    recommender_reload_seconds: float = Field(
+        30.0, description="How often API workers check for a newly trained model and catalogue changes")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_dir or self.data_dir / "models"
+
+    # Engagement events (issue 6).
+    event_batch_max: int = Field(500, ge=1, le=5000, description="Most events in one POST /v1/events")
+    event_max_age_days: float = Field(7.0, description="Oldest client timestamp accepted (offline use)")
+    event_max_clock_skew_seconds: float = Field(
+        300.0, description="How far in the future a client timestamp may be (device clock skew)")
+    event_seen_ttl_seconds: int = Field(
+        86_400, description="How long the stream remembers an event id, to answer duplicate re-sends")
+    event_stream: str = Field("causeway:events", description="Redis key prefix of the event stream")
+    event_consumer_group: str = Field("writers", description="Consumer group the workers share")
+    event_read_count: int = Field(100, description="Stream entries (POST batches) a worker reads at once")
+    event_claim_idle_ms: int = Field(
+        30_000, description="A pending entry idle this long belongs to a dead consumer and is claimed")
+    event_max_attempts: int = Field(
+        3, description="Deliveries before an event that cannot be written goes to the dead letters")
+    event_retention_days: float = Field(
+        400.0, description="Raw events older than this are deleted by the worker (0 keeps them)")
+    event_dead_letter_retention_days: float = Field(
+        30.0, description="Dead letters older than this are trimmed by the worker")
+    event_retention_interval_seconds: float = Field(
+        3600.0, description="How often a worker enforces the retention periods")
 
     @property
     def effective_database_url(self) -> str:

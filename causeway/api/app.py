@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,15 +10,20 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from causeway import __version__
+from causeway.analytics.consumer import Writer, WriterConfig
+from causeway.analytics.stream import make_stream
 from causeway.api import errors
 from causeway.api.attractions.router import categories_router
 from causeway.api.attractions.router import router as attractions_router
 from causeway.api.duplicates.router import router as duplicates_router
+from causeway.api.events.router import router as events_router
 from causeway.api.imports.router import router as imports_router
 from causeway.api.providers.router import router as providers_router
+from causeway.api.recommendations.router import router as recommendations_router
 from causeway.api.visitors.router import router as visitors_router
 from causeway.cache import make_cache
 from causeway.db import make_engine, make_sessionmaker
+from causeway.recommendations.service import RecommendationService
 from causeway.settings import Settings, get_settings
 
 DESCRIPTION = """One visitor app instead of two hundred: the destination catalogue, for the
@@ -36,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.event_stream.close()
         app.state.cache.close()
         app.state.engine.dispose()
 
@@ -44,9 +51,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.effective_database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.cache = make_cache(settings.redis_url)
+    # Events: Redis Streams for `causeway worker`, or (embedded) an in-process stream this
+    # process drains itself at the end of each POST /v1/events.
+    app.state.event_stream = make_stream(settings)
+    app.state.event_writer = (Writer(app.state.event_stream, app.state.sessionmaker, f"api-{os.getpid()}",
+                                     WriterConfig.from_settings(settings))
+                              if app.state.event_stream.inline else None)
+    app.state.recommender = RecommendationService(settings, app.state.sessionmaker)
     errors.install(app)
-    for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router, visitors_router):
+    for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router, visitors_router,
+                   recommendations_router):
         app.include_router(router)
+
+    app.include_router(events_router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and dependencies")
     def healthz() -> dict:

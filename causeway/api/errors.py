@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from causeway.content.dedup import DuplicateError
 from causeway.content.ingest.base import FeedUnreadable
+from causeway.analytics.stream import StreamUnavailable
 from causeway.content.providers import ProviderError
 
 log = logging.getLogger("causeway.api")
@@ -102,6 +103,13 @@ def install(app: FastAPI) -> None:
         slug = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
         return problem(exc.status_code, slug, str(exc.detail), request.url.path,
                        headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(StreamUnavailable)
+    async def _stream(request: Request, exc: StreamUnavailable) -> JSONResponse:
+        log.warning("event stream unavailable on %s: %s", request.url.path, exc)
+        return problem(503, "service-unavailable", "the event stream is unreachable; nothing was "
+                       "taken: retry the same request shortly", request.url.path,
+                       headers={"Retry-After": "1"})
 
     @app.exception_handler(ProviderError)
     async def _provider(request: Request, exc: ProviderError) -> JSONResponse:

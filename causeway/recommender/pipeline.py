@@ -185,15 +185,20 @@ class RecommenderPipeline:
         rerank_config: RerankConfig | None = RerankConfig(),
         explain_top: int = 3,
         near_km: float = 2.0,
+        score_adjust: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> list[Recommendation]:
         """Ranked, filtered, re-ranked and explained recommendations for one visitor.
 
         ``open_during_stay`` and ``allowed`` are bool masks over the catalogue in
         :attr:`item_ids_` order (or a callable on indices); ``max_km`` needs ``base``.
-        ``rerank_config=None`` returns the plain top-``k`` by score.
+        ``rerank_config=None`` returns the plain top-``k`` by score. ``score_adjust`` maps
+        the model's scores [n_items] to the scores used for ranking (a serving-time prior,
+        such as an explicit boost for stated interests).
         """
         uvec = self.model.user_vectors(self.visitor_features(profile, visitor_id))[0]
         scores = self.model.score_vector(uvec)
+        if score_adjust is not None:
+            scores = score_adjust(scores)
         dist = self.distances_km(base) if base is not None else None
         if max_km is not None and dist is None:
             raise ValueError("max_km needs base=(lat, lon).")

@@ -4,7 +4,9 @@ The demo catalogue has no real engagement. This module invents visitors and thei
 events, labelled ``simulated=True`` in every row, with three documented drivers:
 
 1. **Interests drive categories.** Each visitor states 1-3 interests drawn from the
-   catalogue's categories (more common categories are likelier). An attraction's appeal
+   catalogue's categories with probability proportional to ``category frequency **
+   interest_frequency_exponent`` (1: common categories are likelier; 0: uniform, so
+   rare categories such as castles still have fans). An attraction's appeal
    is multiplied by ``exp(interest_strength * n_matching_categories)``.
 2. **Distance decay.** Each visitor has a base (a hotel near a random attraction) and a
    travel mode; appeal is multiplied by ``exp(-km / reach_km[mode])``.
@@ -41,6 +43,7 @@ class SimulationConfig:
 
     n_visitors: int = 500
     interest_strength: float = 1.5
+    interest_frequency_exponent: float = 1.0
     popularity_exponent: float = 0.7
     reach_km: Mapping[str, float] = field(
         default_factory=lambda: {"foot": 1.5, "transit": 6.0, "car": 25.0})
@@ -94,6 +97,7 @@ def simulate_visitors(
     pop_term = np.power(pop / pop.max(), config.popularity_exponent)
     vocab = sorted(set().union(*cats)) if any(cats) else []
     cat_freq = np.array([sum(c in s for s in cats) for c in vocab], dtype=float)
+    cat_freq = np.power(cat_freq, config.interest_frequency_exponent)
     end = pd.Timestamp(config.end)
     n_imp = min(config.impressions_per_visitor, n_items)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
+from causeway.analytics.erasure import erase_visitor_events
 from causeway.api.deps import DbSession, VisitorPrincipal, rate_limit
+from causeway.api.events.router import EventStreamDep
 from causeway.api.errors import NotFound
 from causeway.auth import profile as profile_model
 from causeway.auth.profile import Profile
@@ -32,8 +34,10 @@ def create_visitor(db: DbSession) -> VisitorCreated:
 
 
 @router.delete("/me", status_code=204, summary="Forget me")
-def delete_me(db: DbSession, principal: VisitorPrincipal) -> None:
-    """Delete the calling visitor, its profile and its tokens."""
+def delete_me(db: DbSession, principal: VisitorPrincipal, events: EventStreamDep) -> None:
+    """Delete the calling visitor, its profile and its tokens. Their events stay counted in
+    aggregates but are unlinked, including those still queued for writing."""
+    erase_visitor_events(db, events, principal.visitor_id)
     visitor = db.get(Visitor, principal.visitor_id)
     if visitor is not None:
         db.delete(visitor)

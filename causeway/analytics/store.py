@@ -1,0 +1,89 @@
+"""SQL for events: idempotent inserts, look-ups the intake needs, erasure and retention.
+
+``insert_events`` is ``INSERT ... ON CONFLICT (event_id) DO NOTHING`` on both SQLite and
+PostgreSQL: a redelivered or re-sent event is absorbed by the unique client id, which is
+what turns at-least-once delivery into an exactly-once count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from causeway.analytics.models import Event
+from causeway.auth.models import Visitor
+from causeway.content.models import Attraction
+
+INSERT_CHUNK = 1000  # rows per statement: SQLite allows 32766 bound parameters
+LOOKUP_CHUNK = 1000
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Insert rows whose ``event_id`` is new; returns the event ids actually inserted."""
+    dialect = session.get_bind().dialect.name
+    ins = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    inserted: list[str] = []
+    for chunk in _chunks(rows, INSERT_CHUNK):
+        stmt = (ins(Event).values(list(chunk)).on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(Event.event_id))
+        inserted += session.scalars(stmt).all()
+    return inserted
+
+
+def existing_event_ids(session: Session, event_ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(list(event_ids), LOOKUP_CHUNK):
+        found.update(session.scalars(select(Event.event_id).where(Event.event_id.in_(chunk))))
+    return found
+
+
+def existing_attraction_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set(ids)), LOOKUP_CHUNK):
+        found.update(session.scalars(select(Attraction.id).where(Attraction.id.in_(chunk))))
+    return found
+
+
+def live_visitors(session: Session, ids: Iterable[int]) -> set[int]:
+    """Visitors among ``ids`` that still exist. On PostgreSQL their rows are share-locked until
+    the transaction ends, so an erasure running now waits and then unlinks what we insert."""
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set(ids)), LOOKUP_CHUNK):
+        stmt = select(Visitor.id).where(Visitor.id.in_(chunk))
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(read=True)
+        found.update(session.scalars(stmt))
+    return found
+
+
+def unlink_visitor(session: Session, visitor_id: int) -> int:
+    """Erasure: the visitor's events stay (aggregates survive) but point to nobody."""
+    result = session.execute(update(Event).where(Event.visitor_id == visitor_id).values(visitor_id=None))
+    return int(result.rowcount or 0)
+
+
+def delete_older_than(session: Session, cutoff: dt.datetime, chunk: int = 10_000) -> int:
+    """Retention: delete events that occurred before ``cutoff``, in chunks (short locks);
+    each chunk is committed on its own."""
+    total = 0
+    while True:
+        ids = select(Event.id).where(Event.occurred_at < cutoff).limit(chunk)
+        deleted = int(session.execute(delete(Event).where(Event.id.in_(ids))).rowcount or 0)
+        session.commit()
+        total += deleted
+        if deleted < chunk:
+            return total
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Event)) or 0)

@@ -1,0 +1,63 @@
+"""Engagement events from the visitor's app: batched, answered per event, counted once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from causeway.analytics.consumer import Writer
+from causeway.analytics.intake import Limits, ingest
+from causeway.analytics.stream import EventStream, Receipt
+from causeway.api.deps import DbSession, SettingsDep, VisitorPrincipal, rate_limit
+from causeway.api.errors import Unauthorized, Unprocessable
+from causeway.api.events.schemas import EventBatchIn, EventBatchRead, ReceiptRead
+from causeway.auth.models import Visitor
+
+router = APIRouter(prefix="/v1/events", tags=["events"], dependencies=[Depends(rate_limit)])
+
+
+def get_event_stream(request: Request) -> EventStream:
+    return request.app.state.event_stream
+
+
+EventStreamDep = Annotated[EventStream, Depends(get_event_stream)]
+
+
+def _receipt(receipt: Receipt, entry: str | None) -> ReceiptRead:
+    return ReceiptRead(epoch=receipt.epoch, entry=entry, stored_through=receipt.stored_through,
+                       stored=entry is None or receipt.covers(entry, receipt.epoch))
+
+
+@router.post("", response_model=EventBatchRead, summary="Report what the visitor did",
+             responses={503: {"description": "The event stream is unreachable: re-send the batch later"}})
+def post_events(batch: EventBatchIn, request: Request, db: DbSession, settings: SettingsDep,
+                principal: VisitorPrincipal, stream: EventStreamDep) -> EventBatchRead:
+    """A batch of events, each answered `accepted`, `duplicate` or `rejected` (with a reason).
+
+    Re-sending is always safe: an event id is counted once, however often it arrives.
+    Events up to `event_max_age_days` (7) old are accepted, for offline use. A 503 means
+    nothing of the batch may have been taken: re-send it as it was.
+    """
+    if len(batch.events) > settings.event_batch_max:
+        message = f"at most {settings.event_batch_max} events per batch; got {len(batch.events)}"
+        raise Unprocessable(message, errors=[{"field": "body.events", "message": message}])
+    visitor = db.get(Visitor, principal.visitor_id)
+    if visitor is None:
+        raise Unauthorized("this visitor no longer exists")
+    report = ingest(db, stream, batch.events, visitor_id=visitor.id, profile=visitor.profile,
+                    now=dt.datetime.now(dt.UTC), limits=Limits.from_settings(settings))
+    receipt = report.receipt
+    writer: Writer | None = request.app.state.event_writer
+    if writer is not None and report.entry is not None:
+        writer.drain()  # embedded default: written before the answer leaves
+        receipt = stream.receipt()
+    return EventBatchRead(**report.counts, results=[r.__dict__ for r in report.results],
+                          receipt=_receipt(receipt, report.entry))
+
+
+@router.get("/receipt", response_model=ReceiptRead, summary="How far the stream has been written")
+def get_receipt(principal: VisitorPrincipal, stream: EventStreamDep) -> ReceiptRead:
+    """The current epoch and `stored_through`, for an app holding batches it has not yet seen stored."""
+    return _receipt(stream.receipt(), None)

@@ -1,0 +1,245 @@
+"""Serving recommendations: the current model, the live catalogue, filters, explanations.
+
+One :class:`RecommendationService` per API process. It loads the artifact ``CURRENT``
+names, re-encodes the live published catalogue onto it (attractions added since training
+are scored from their features: cold start), and re-checks both every
+``settings.recommender_reload_seconds`` — a stat of the pointer and one cheap query —
+so a new training run or a catalogue change reaches every worker without a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from causeway.analytics.models import Event
+from causeway.auth.profile import Profile
+from causeway.content.hours import InvalidOpeningHours, Schedule
+from causeway.content.taxonomy import CATEGORIES
+from causeway.recommendations import data, store
+from causeway.recommender.explain import Reason
+from causeway.recommender.pipeline import Recommendation, RecommenderPipeline
+from causeway.recommender.rerank import NO_RERANK, RerankConfig
+from causeway.settings import Settings
+
+
+@dataclass
+class Loaded:
+    """A model version bound to a catalogue snapshot."""
+
+    version: str
+    pipeline: RecommenderPipeline
+    metadata: dict[str, Any]
+    catalogue_key: tuple[int, str]
+    hours: list[str | None]
+    ids: np.ndarray  # int attraction ids in the pipeline's item order
+    positions: dict[int, int]
+    category_columns: dict[str, int]
+    not_step_free: np.ndarray  # bool: the provider says wheelchair=no
+    open_masks: OrderedDict[tuple[dt.date, dt.date], np.ndarray] = field(default_factory=OrderedDict)
+
+
+class NoModel(RuntimeError):
+    """No trained model has been published yet."""
+
+
+class RecommendationService:
+    """Thread-safe: requests read an immutable :class:`Loaded`; reloads swap it whole."""
+
+    def __init__(self, settings: Settings, factory: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.models_dir: Path = settings.models_dir
+        self._loaded: Loaded | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ lifecycle
+    def current(self) -> Loaded:
+        """The model to serve, reloading when a new version or catalogue change is seen."""
+        now = time.monotonic()
+        loaded = self._loaded
+        if loaded is not None and now - self._checked < self.settings.recommender_reload_seconds:
+            return loaded
+        with self._lock:
+            if self._loaded is not None and now - self._checked < self.settings.recommender_reload_seconds:
+                return self._loaded
+            version = store.current(self.models_dir)
+            if version is None:
+                raise NoModel("no recommender model has been trained yet; run `causeway train`")
+            with self.factory() as session:
+                key = data.catalogue_fingerprint(session)
+                if (self._loaded is None or self._loaded.version != version
+                        or self._loaded.catalogue_key != key):
+                    self._loaded = self._load(session, version, key)
+            self._checked = now
+            return self._loaded
+
+    def _load(self, session: Session, version: str, key: tuple[int, str]) -> Loaded:
+        if self._loaded is not None and self._loaded.version == version:
+            pipe = self._loaded.pipeline  # same model, new catalogue: re-encode only
+        else:
+            pipe = RecommenderPipeline.load(self.models_dir / version)
+        items = data.catalogue_frame(session)
+        if items.empty:
+            raise NoModel("the catalogue has no published attractions")
+        pipe.set_catalogue(items)
+        names = pipe.items_encoder.feature_names
+        cat_names = [n for n in names if n.startswith("categories:")]
+        return Loaded(
+            version=version, pipeline=pipe, metadata=dict(pipe.model.metadata),
+            catalogue_key=key, hours=items["opening_hours"].tolist(),
+            ids=items["attraction_id"].astype(int).to_numpy(),
+            positions={int(a): i for i, a in enumerate(items["attraction_id"])},
+            category_columns={n.split(":", 1)[1]: j for j, n in enumerate(cat_names)},
+            not_step_free=np.array(["wheelchair-no" in a for a in items["accessibility"]], dtype=bool))
+
+    # ------------------------------------------------------------ masks
+    def _open_mask(self, loaded: Loaded, start: dt.date, end: dt.date, lats: np.ndarray,
+                   lons: np.ndarray) -> np.ndarray:
+        """Attractions open at some moment of the stay; unknown hours count as open."""
+        key = (start, end)
+        mask = loaded.open_masks.get(key)
+        if mask is not None:
+            loaded.open_masks.move_to_end(key)
+            return mask
+        tz = self.settings.timezone
+        begin = dt.datetime.combine(start, dt.time(0))
+        finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0))
+        verdicts: dict[tuple[str, float, float], bool] = {}
+        mask = np.ones(len(loaded.hours), dtype=bool)
+        for i, expr in enumerate(loaded.hours):
+            if not expr:
+                continue
+            # Sunrise/sunset depend on place, but not at the scale of a destination's 0.1°.
+            k = (expr, round(float(lats[i]), 1), round(float(lons[i]), 1))
+            verdict = verdicts.get(k)
+            if verdict is None:
+                try:
+                    verdict = Schedule(expr, tz, self.settings.country, k[1], k[2]).is_open_during(
+                        begin, finish)
+                except InvalidOpeningHours:
+                    verdict = True
+                verdicts[k] = verdict
+            mask[i] = verdict
+        loaded.open_masks[key] = mask
+        while len(loaded.open_masks) > 64:
+            loaded.open_masks.popitem(last=False)
+        return mask
+
+    def _visited(self, session: Session, visitor_id: int | None) -> list[str]:
+        if visitor_id is None:
+            return []
+        rows = session.scalars(select(Event.attraction_id).where(
+            Event.visitor_id == visitor_id, Event.type == "visit",
+            Event.attraction_id.is_not(None)).distinct())
+        return [str(a) for a in rows]
+
+    # ------------------------------------------------------------ serving
+    def recommend(self, session: Session, *, visitor_id: int | None, profile: Profile,
+                  limit: int = 10, categories: Sequence[str] = (), max_km: float | None = None,
+                  near: tuple[float, float] | None = None, open_during_stay: bool = True,
+                  include_visited: bool = False, diversity: float | None = None,
+                  fairness: bool = True, explain: int = 3) -> tuple[Loaded, list[Recommendation]]:
+        """Ranked recommendations for one visitor with the hard filters applied."""
+        loaded = self.current()
+        pipe = loaded.pipeline
+        n = len(loaded.ids)
+        base = near or ((profile.base.lat, profile.base.lon) if profile.base else None)
+        allowed: np.ndarray | None = None
+        if categories:
+            assert pipe.item_categories_ is not None
+            cols = [loaded.category_columns[c] for c in categories if c in loaded.category_columns]
+            allowed = (pipe.item_categories_[:, cols].any(axis=1) if cols
+                       else np.zeros(n, dtype=bool))
+        if profile.accessibility.wheelchair:
+            # Places known not to be wheelchair accessible go; unknown ones stay (most
+            # feeds say nothing), and the app shows what is known for each item.
+            allowed = ~loaded.not_step_free if allowed is None else allowed & ~loaded.not_step_free
+        open_mask = None
+        if open_during_stay and profile.stay is not None:
+            open_mask = self._open_mask(loaded, profile.stay.start, profile.stay.end,
+                                        pipe.item_lat_, pipe.item_lon_)
+        exclude = [] if include_visited else self._visited(session, visitor_id)
+        config = RerankConfig() if fairness else RerankConfig(small_provider_boost=0.0, min_small_share=0.0)
+        if diversity is not None:
+            config = RerankConfig(**{**config.__dict__, "diversity": diversity})
+        if diversity == 0 and not fairness:
+            config = NO_RERANK
+        match = self._interest_match(loaded, profile.interests)
+        weight = self.settings.recommender_interest_weight
+
+        def blend(scores: np.ndarray) -> np.ndarray:
+            # Model scores min-max scaled to [0, 1], blended with the share of stated
+            # interests matched: a visitor who says "castles" sees castles first, in the
+            # model's order, unless the model ranks one near the bottom.
+            lo, hi = float(scores.min()), float(scores.max())
+            scaled = (scores - lo) / (hi - lo) if hi > lo else np.zeros_like(scores)
+            return (1.0 - weight) * scaled + weight * match
+
+        use_blend = match is not None and weight > 0
+        recs = pipe.recommend(
+            profile=data.model_profile(profile), visitor_id=None if visitor_id is None else str(visitor_id),
+            k=limit, base=base, max_km=max_km if base is not None else None,
+            open_during_stay=open_mask, allowed=allowed, exclude_ids=exclude,
+            rerank_config=config, explain_top=explain, score_adjust=blend if use_blend else None)
+        if use_blend and explain:
+            recs = [self._with_interest_reason(loaded, r, profile.interests, weight) for r in recs]
+        return loaded, recs
+
+    @staticmethod
+    def _interest_match(loaded: Loaded, interests: Sequence[str]) -> np.ndarray | None:
+        """Per attraction, 1 when it matches at least one stated interest, else 0."""
+        cats = loaded.pipeline.item_categories_
+        cols = [loaded.category_columns[c] for c in interests if c in loaded.category_columns]
+        if cats is None or not cols:
+            return None
+        return (cats[:, cols].sum(axis=1) > 0).astype(np.float32)
+
+    @staticmethod
+    def _with_interest_reason(loaded: Loaded, rec: Recommendation, interests: Sequence[str],
+                              weight: float) -> Recommendation:
+        pipe = loaded.pipeline
+        assert pipe.item_categories_ is not None
+        row = pipe.item_categories_[loaded.positions[int(rec.attraction_id)]]
+        matched = [c for c in interests if c in loaded.category_columns
+                   and row[loaded.category_columns[c]] > 0]
+        if not matched:
+            return rec
+        gain = weight
+        reason = Reason(feature=f"interests:{matched[0]}",
+                        text="matches your interest in " + " and ".join(
+                            CATEGORIES[c].lower() for c in matched[:2]),
+                        weight=gain / rec.score if rec.score > 0 else 1.0)
+        others = [r for r in rec.reasons if r.feature != f"categories:{matched[0]}"]
+        return replace(rec, reasons=[reason, *others][:max(len(rec.reasons), 1)])
+
+    def score(self, *, profile: dict[str, Any] | Profile, visitor_id: int | None,
+              attraction_ids: Sequence[int]) -> dict[int, float]:
+        """Scores in [0, 1] (the attraction's percentile among the whole catalogue) for the
+        given attractions; those unknown to the current catalogue are left out."""
+        loaded = self.current()
+        pipe = loaded.pipeline
+        p = profile if isinstance(profile, Profile) else Profile.model_validate(profile or {})
+        uvec = pipe.model.user_vectors(pipe.visitor_features(
+            data.model_profile(p), None if visitor_id is None else str(visitor_id)))[0]
+        scores = pipe.model.score_vector(uvec)
+        ranks = np.empty(len(scores))
+        ranks[np.argsort(scores, kind="stable")] = np.arange(len(scores))
+        pct = ranks / max(len(scores) - 1, 1)
+        out: dict[int, float] = {}
+        for aid in attraction_ids:
+            pos = loaded.positions.get(int(aid))
+            if pos is not None:
+                out[int(aid)] = float(pct[pos])
+        return out

@@ -1,0 +1,170 @@
+"""`causeway train` and GET /v1/recommendations on both backends, on the shipped demo data.
+
+Training here is deliberately small (few simulated visitors, few epochs): these tests
+check behaviour a visitor relies on, not accuracy (that is `causeway eval recommender`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from causeway import demo
+from causeway.analytics.models import Event
+from causeway.auth.models import Visitor
+from causeway.content import providers
+from causeway.content.ingest.service import run_import
+from causeway.content.models import Attraction, AttractionCategory
+from causeway.recommendations import data, store
+from causeway.recommendations.train import NothingToTrain, train
+from tests.conftest import DATA, bearer
+
+SMALL = {"simulate_visitors_n": 150, "epochs": 5, "components": 8}
+BELFAST = (54.597, -5.930)
+
+
+@pytest.fixture
+def catalogue(factory: sessionmaker[Session]) -> None:
+    with factory.begin() as s:
+        demo.load(s)
+        p = providers.create(s, slug="visit-belfast-sample", name="Visit Belfast sample", size_class="small")
+        run_import(s, p, (DATA / "belfast-attractions.jsonld").read_bytes(), source="belfast.jsonld")
+
+
+@pytest.fixture
+def app_client(settings) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    from causeway.api.app import create_app
+
+    live = settings.model_copy(update={"recommender_reload_seconds": 0.0})
+    with TestClient(create_app(live)) as c:
+        yield c
+
+
+def visitor(client: TestClient, profile: dict | None = None) -> dict[str, str]:
+    headers = bearer(client.post("/v1/visitors").json()["token"])
+    if profile is not None:
+        assert client.put("/v1/visitors/me/profile", json=profile, headers=headers).status_code == 200
+    return headers
+
+
+def names(body: dict) -> list[str]:
+    return [i["attraction"]["name"] for i in body["items"]]
+
+
+def test_train_needs_a_catalogue(session: Session, settings) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NothingToTrain, match="causeway demo load"):
+        train(session, settings.models_dir, **SMALL)
+    assert store.current(settings.models_dir) is None
+
+
+def test_before_training_the_api_says_so(app_client: TestClient, catalogue: None) -> None:
+    r = app_client.get("/v1/recommendations", headers=visitor(app_client))
+    assert r.status_code == 503
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "causeway train" in r.json()["detail"] and r.headers["Retry-After"]
+
+
+def test_simulated_history_is_labelled_and_serves(app_client: TestClient, catalogue: None,
+                                                  session: Session, settings) -> None:  # type: ignore[no-untyped-def]
+    result = train(session, settings.models_dir, **SMALL)
+    assert result.metadata["events_source"] == "simulated" and result.metadata["simulated"]
+    assert store.current(settings.models_dir) == result.version
+    body = app_client.get("/v1/recommendations", params={"limit": 7}, headers=visitor(app_client)).json()
+    assert body["simulated"] is True and body["model"]["version"] == result.version
+    assert len(body["items"]) == 7 and [i["rank"] for i in body["items"]] == list(range(1, 8))
+    assert all(i["reasons"] for i in body["items"])
+    # Recommendations are for a visitor's token.
+    assert app_client.get("/v1/recommendations").status_code == 401
+
+
+def test_stated_interests_and_hard_filters(app_client: TestClient, catalogue: None,
+                                           session: Session, settings) -> None:  # type: ignore[no-untyped-def]
+    train(session, settings.models_dir, **SMALL)
+    # A new visitor with only stated interests (cold start) gets them first, with the reason.
+    museums = app_client.get("/v1/recommendations", params={"limit": 3}, headers=visitor(
+        app_client, {"interests": ["museum"]})).json()
+    assert set(names(museums)[:2]) == {"Titanic Belfast", "Ulster Museum"}
+    assert museums["items"][0]["reasons"][0]["feature"] == "interests:museum"
+    assert "museums" in museums["items"][0]["reasons"][0]["text"]
+    # A one-day stay on a Monday: the Ulster Museum is closed all Monday, so it goes.
+    monday = {"interests": ["museum"], "stay": {"start": "2026-11-23", "end": "2026-11-23"}}
+    body = app_client.get("/v1/recommendations", params={"limit": 5}, headers=visitor(app_client, monday)).json()
+    assert "Ulster Museum" not in names(body) and "Titanic Belfast" in names(body)
+    assert body["filters"]["open_during_stay"] == ["2026-11-23", "2026-11-23"]
+    everything = app_client.get("/v1/recommendations", params={"limit": 5, "open_during_stay": "false"},
+                                headers=visitor(app_client, monday)).json()
+    assert "Ulster Museum" in names(everything)
+    # Within reach of the hotel.
+    hotel = {"base": {"lat": BELFAST[0], "lon": BELFAST[1]}}
+    near = app_client.get("/v1/recommendations", params={"limit": 20, "max_km": 3},
+                          headers=visitor(app_client, hotel)).json()
+    assert near["items"] and all(i["distance_km"] <= 3 for i in near["items"])
+    # Category filter.
+    gardens = app_client.get("/v1/recommendations", params={"limit": 10, "category": "garden"},
+                             headers=visitor(app_client)).json()
+    assert all("garden" in i["attraction"]["categories"] for i in gardens["items"])
+    # Wheelchair users do not see places the provider says are not accessible.
+    for_all = app_client.get("/v1/recommendations", params={"limit": 10}, headers=visitor(app_client)).json()
+    stepped = [i["attraction"]["id"] for i in for_all["items"][:4]]
+    session.execute(update(Attraction).where(Attraction.id.in_(stepped)).values(wheelchair="no"))
+    session.commit()
+    wheel = app_client.get("/v1/recommendations", params={"limit": 10}, headers=visitor(
+        app_client, {"accessibility": {"wheelchair": True}})).json()
+    assert len(wheel["items"]) == 10 and not set(stepped) & {i["attraction"]["id"] for i in wheel["items"]}
+    bad = app_client.get("/v1/recommendations", params={"category": "dragons"}, headers=visitor(app_client))
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_visited_places_drop_out_and_new_attractions_are_served(
+        app_client: TestClient, catalogue: None, session: Session, factory, settings) -> None:  # type: ignore[no-untyped-def]
+    train(session, settings.models_dir, **SMALL)
+    me = visitor(app_client, {"interests": ["museum"]})
+    first = app_client.get("/v1/recommendations", params={"limit": 3}, headers=me).json()["items"][0]
+    vid = app_client.get("/v1/visitors/me", headers=me).json()["visitor_id"]
+    now = dt.datetime.now(dt.UTC)
+    with factory.begin() as s:
+        s.add(Event(event_id=str(uuid.uuid4()), type="visit", visitor_id=vid,
+                    attraction_id=first["attraction"]["id"], occurred_at=now, received_at=now))
+    again = app_client.get("/v1/recommendations", params={"limit": 3}, headers=me).json()
+    assert first["attraction"]["id"] not in [i["attraction"]["id"] for i in again["items"]]
+    assert first["attraction"]["id"] in [i["attraction"]["id"] for i in app_client.get(
+        "/v1/recommendations", params={"limit": 3, "include_visited": "true"}, headers=me).json()["items"]]
+    # An attraction published after training has no interactions; it is scored from its
+    # features and reaches visitors without retraining.
+    with factory.begin() as s:
+        template = s.scalars(select(Attraction).where(Attraction.sort_name.like("ulster museum%"))).one()
+        new = Attraction(provider_id=template.provider_id, external_id="new-gallery", source="test",
+                         name={"en": "New Gallery"}, sort_name="new gallery", lat=54.60, lon=-5.93,
+                         status="published", content_hash="x",
+                         category_rows=[AttractionCategory(category="museum", position=0)])
+        s.add(new)
+    listed = app_client.get("/v1/recommendations", params={"limit": 10, "category": "museum"},
+                            headers=visitor(app_client)).json()
+    assert "New Gallery" in names(listed)
+
+
+def test_real_events_train_the_model_and_erased_visitors_do_not(
+        session: Session, factory, settings, catalogue: None) -> None:  # type: ignore[no-untyped-def]
+    now = dt.datetime.now(dt.UTC)
+    with factory.begin() as s:
+        ids = list(s.scalars(select(Attraction.id).order_by(Attraction.id).limit(30)))
+        people = [Visitor(profile={"interests": ["garden"]}) for _ in range(12)]
+        s.add_all(people)
+        s.flush()
+        for n, person in enumerate(people):
+            for j in range(5):
+                s.add(Event(event_id=str(uuid.uuid4()), type="visit", visitor_id=person.id,
+                            attraction_id=ids[(n + j) % len(ids)], occurred_at=now, received_at=now))
+        s.add(Event(event_id=str(uuid.uuid4()), type="visit", visitor_id=None, attraction_id=ids[0],
+                    occurred_at=now, received_at=now))
+    frame = data.events_frame(session)
+    assert len(frame) == 60 and "None" not in set(frame["visitor_id"])
+    result = train(session, settings.models_dir, min_events=50, **SMALL)
+    assert result.metadata["events_source"] == "database" and not result.metadata["simulated"]
+    assert result.metadata["n_visitors"] == 12 and result.metadata["n_events"] == 60

@@ -10,6 +10,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -110,6 +111,14 @@ def install(app: FastAPI) -> None:
         return problem(503, "service-unavailable", "the event stream is unreachable; nothing was "
                        "taken: retry the same request shortly", request.url.path,
                        headers={"Retry-After": "1"})
+
+    @app.exception_handler(redis.ConnectionError)
+    @app.exception_handler(redis.TimeoutError)
+    async def _redis(request: Request, exc: Exception) -> JSONResponse:
+        # Redis restarting (cache, rate limits): a retryable outage, not a crash.
+        log.warning("Redis unavailable on %s: %s", request.url.path, exc)
+        return problem(503, "service-unavailable", "a backing service is restarting; retry shortly",
+                       request.url.path, headers={"Retry-After": "1"})
 
     @app.exception_handler(ProviderError)
     async def _provider(request: Request, exc: ProviderError) -> JSONResponse:

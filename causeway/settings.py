@@ -100,6 +100,24 @@ class Settings(BaseSettings):
     event_retention_interval_seconds: float = Field(
         3600.0, description="How often a worker enforces the retention periods")
 
+    # Media (issue 5): uploads, renditions, IIIF.
+    media_max_image_bytes: int = Field(50 * 1024 * 1024, description="Largest image or panorama upload")
+    media_max_av_bytes: int = Field(500 * 1024 * 1024, description="Largest audio or video upload")
+    media_max_pixels: int = Field(
+        100_000_000, description="Decompression-bomb guard: images with more pixels are refused")
+    media_sync_max_pixels: int = Field(
+        4_000_000, description="Images up to this many pixels are processed in the request; larger ones in the background")
+    media_rendition_widths: list[int] = Field(
+        [320, 640, 1024, 1600, 2048], description="Widths of the responsive renditions (WebP and JPEG)")
+    media_max_age: int = Field(30 * 24 * 3600, description="Cache-Control max-age of media files and IIIF images (s)")
+    iiif_tile_size: int = Field(256, description="IIIF tile width and height advertised in info.json")
+    iiif_max_area: int = Field(4096 * 4096, description="Largest upscaled IIIF output, in pixels")
+    iiif_pretile: bool = Field(True, description="Render the advertised tile pyramid while processing")
+    iiif_memory_cache_bytes: int = Field(
+        64 * 1024 * 1024, description="Rendered IIIF images kept in memory per process (disk cache behind it)")
+    iiif_decoded_cache_pixels: int = Field(
+        50_000_000, description="Decoded images kept in memory per process for IIIF rendering")
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -17,11 +17,17 @@ from causeway.api.attractions.router import categories_router
 from causeway.api.attractions.router import router as attractions_router
 from causeway.api.duplicates.router import router as duplicates_router
 from causeway.api.events.router import router as events_router
+from causeway.api.iiif.router import router as iiif_router
 from causeway.api.imports.router import router as imports_router
+from causeway.api.media.router import files as media_files_router
+from causeway.api.media.router import router as media_router
 from causeway.api.providers.router import router as providers_router
 from causeway.api.recommendations.router import router as recommendations_router
 from causeway.api.visitors.router import router as visitors_router
 from causeway.cache import make_cache
+from causeway.content.media import service as media_service
+from causeway.content.media.config import MediaConfig
+from causeway.content.media.runtime import MediaRuntime
 from causeway.db import make_engine, make_sessionmaker
 from causeway.recommendations.service import RecommendationService
 from causeway.settings import Settings, get_settings
@@ -41,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        media_service.resume(app.state.media)  # images left pending by a previous process
         yield
+        app.state.media.close()
         app.state.event_stream.close()
         app.state.cache.close()
         app.state.engine.dispose()
@@ -58,12 +66,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                      WriterConfig.from_settings(settings))
                               if app.state.event_stream.inline else None)
     app.state.recommender = RecommendationService(settings, app.state.sessionmaker)
+    app.state.media = MediaRuntime(MediaConfig.from_settings(settings), app.state.sessionmaker)
     errors.install(app)
     for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router, visitors_router,
                    recommendations_router):
         app.include_router(router)
 
     app.include_router(events_router)
+
+    for router in (media_router, media_files_router, iiif_router):
+        app.include_router(router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and dependencies")
     def healthz() -> dict:

@@ -13,7 +13,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 
-.PHONY: run install browser test bench bench-recommender bench-optw eval-recommender clean
+.PHONY: run install browser test bench bench-recommender bench-optw eval-recommender iiif-validate bench-media clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -64,6 +64,19 @@ eval-recommender: $(VENV)/.causeway-bench
 	for city in toronto osaka glasgow edinburgh; do \
 	  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/causeway eval recommender --flickr $(SHARED)/datasets/flickr-poi/$$city || exit $$?; \
 	done
+
+# The official IIIF validator (PyPI iiif-validator) at level 2 against a real server on a
+# spare port, serving the validator's test image from tests/data.
+$(VENV)/.causeway-iiif: pyproject.toml | $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,iiif]'
+	@touch $@
+
+iiif-validate: $(VENV)/.causeway-iiif
+	$(PY) -m benchmarks.iiif_conformance --level 2
+
+# Rendition throughput for a 12-megapixel JPEG; IIIF tile latency cold and cached.
+bench-media: $(VENV)/.causeway-bench
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_media
 
 clean:
 	rm -rf var .pytest_cache

@@ -8,3 +8,4 @@ import causeway.analytics.models  # noqa: F401
 import causeway.auth.models  # noqa: F401
 import causeway.content.media.models  # noqa: F401
 import causeway.content.models  # noqa: F401
+import causeway.itineraries.models  # noqa: F401

@@ -19,6 +19,7 @@ from causeway.api.duplicates.router import router as duplicates_router
 from causeway.api.events.router import router as events_router
 from causeway.api.iiif.router import router as iiif_router
 from causeway.api.imports.router import router as imports_router
+from causeway.api.itineraries.router import router as itineraries_router
 from causeway.api.media.router import files as media_files_router
 from causeway.api.media.router import router as media_router
 from causeway.api.providers.router import router as providers_router
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (media_router, media_files_router, iiif_router):
         app.include_router(router)
+
+    app.include_router(itineraries_router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and dependencies")
     def healthz() -> dict:

@@ -186,8 +186,10 @@ def process_image(path: Path, *, panorama: bool, widths: tuple[int, ...]) -> Pro
         # cheaper than Lanczos at these ratios; see benchmarks/README.md (media).
         source = source if (w, h) == source.size else source.resize(
             (w, h), Image.Resampling.BICUBIC, reducing_gap=2.0)
-        renditions.append(Encoded(w, h, "webp", encode(source, "webp", exif=exif, xmp=packet)))
-        renditions.append(Encoded(w, h, "jpg", encode(source, "jpg", exif=exif, xmp=packet)))
+        # A panorama's renditions describe themselves: GPano sizes are in pixels.
+        rpacket = xmp_tools.packet(xmp_tools.equirectangular(w, h, meta["gpano"])) if packet else None
+        renditions.append(Encoded(w, h, "webp", encode(source, "webp", exif=exif, xmp=rpacket)))
+        renditions.append(Encoded(w, h, "jpg", encode(source, "jpg", exif=exif, xmp=rpacket)))
     renditions.reverse()
     hash_, colour = placeholders(im)
     return Processed(master, renditions, hash_, colour, meta, im)

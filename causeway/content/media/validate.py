@@ -63,7 +63,8 @@ def inspect_image(path: Path, *, max_pixels: int, panorama: bool = False) -> Ima
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected("too-many-pixels", f"the image is too large to decode safely: {exc}") from exc
+        raise ImageRejected("too-many-pixels", f"the image has more than the {max_pixels:,} pixels accepted "
+                            f"(decompression-bomb guard): {exc}") from exc
     except UnidentifiedImageError as exc:
         head = path.read_bytes()[:512]
         raise ImageRejected("not-an-image", "not a JPEG, PNG, WebP or TIFF image: " + _describe(head)) from exc

@@ -58,9 +58,9 @@ def fallback_scores(db: Session, *, profile: dict, attraction_ids: Sequence[int]
     interests = set(profile.get("interests") or [])
     liked: set[int] = set()
     if interests and ids:
+        # By category only (no list of ids in the query): the interests are few, the ids many.
         liked = set(db.scalars(select(AttractionCategory.attraction_id).where(
-            AttractionCategory.category.in_(sorted(interests)),
-            AttractionCategory.attraction_id.in_(ids))))
+            AttractionCategory.category.in_(sorted(interests)))))
     top = max(counts.values(), default=0)
     out: dict[int, float] = {}
     for aid in ids:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from causeway.content.hours import InvalidOpeningHours, Schedule
-from causeway.content.models import Attraction, AttractionCategory, Status
+from causeway.content.models import Attraction, Status
 from causeway.itineraries.travel import MultiModeTravel
 from causeway.recommender.planner import REASON_CLOSED, REASON_TOO_FAR, Unplanned
 
@@ -67,13 +67,11 @@ class Entry:
     """The few columns of a published attraction that planning needs."""
 
     id: int
-    name: dict[str, str]
     lat: float
     lon: float
     opening_hours: str | None
     minutes: int
     wheelchair: str
-    categories: list[str] = field(default_factory=list)
 
 
 def apply_wishes(scores: dict[int, float], *, must_see: Iterable[int], exclude: Iterable[int],
@@ -96,19 +94,25 @@ def load_published(db: Session, ids: Sequence[int] | None = None) -> list[Entry]
     cond = [Attraction.status == Status.published.value, Attraction.merged_into_id.is_(None)]
     if ids is not None:
         cond.append(Attraction.id.in_(list(ids)))
-    rows = db.execute(select(Attraction.id, Attraction.name, Attraction.lat, Attraction.lon,
+    rows = db.execute(select(Attraction.id, Attraction.lat, Attraction.lon,
                              Attraction.opening_hours, Attraction.visit_minutes,
-                             Attraction.wheelchair).where(*cond).order_by(Attraction.id)).all()
-    entries = {r.id: Entry(r.id, r.name, r.lat, r.lon, r.opening_hours, r.visit_minutes,
-                           r.wheelchair) for r in rows}
-    cats = select(AttractionCategory.attraction_id, AttractionCategory.category).order_by(
-        AttractionCategory.attraction_id, AttractionCategory.position)
-    if ids is not None:
-        cats = cats.where(AttractionCategory.attraction_id.in_(list(entries)))
-    for aid, category in db.execute(cats):
-        if aid in entries:
-            entries[aid].categories.append(category)
-    return list(entries.values())
+                             Attraction.wheelchair).where(*cond).order_by(Attraction.id)).tuples()
+    return [Entry(*row) for row in rows]
+
+
+def load_names(db: Session, ids: Sequence[int], languages: Sequence[str],
+               default: str) -> dict[int, str]:
+    """Each attraction's name in the first of ``languages`` it has (then ``default``, then any).
+
+    Read only for the few attractions an itinerary shows: decoding every name costs more
+    than the rest of the catalogue scan.
+    """
+    out: dict[int, str] = {}
+    for aid, texts in db.execute(select(Attraction.id, Attraction.name).where(
+            Attraction.id.in_(sorted(set(ids))))).tuples():
+        chosen = next((texts[lang] for lang in [*languages, default] if lang in texts), None)
+        out[aid] = chosen if chosen is not None else next(iter(texts.values()), "")
+    return out
 
 
 def _minutes(t: dt.datetime, day: dt.date) -> float:
@@ -156,9 +160,10 @@ def _modes_text(travel: MultiModeTravel) -> str:
 
 
 def select_candidates(entries: Sequence[Entry], scores: dict[int, float], days: Sequence[DaySpec],
-                      travel: MultiModeTravel, *, must_see: set[int], names: dict[int, str],
-                      max_candidates: int, timezone: str, country: str | None) -> Selection:
+                      travel: MultiModeTravel, *, must_see: set[int], max_candidates: int, timezone: str, country: str | None) -> Selection:
     """Split scored entries into planner candidates and those out of reach or closed.
+
+    Candidates come without names (``load_names`` fills in those that are kept).
 
     ``scores`` holds every attraction that may be planned; those missing (excluded,
     inaccessible) are not considered at all.
@@ -173,15 +178,23 @@ def select_candidates(entries: Sequence[Entry], scores: dict[int, float], days: 
     length = np.array([d.end_min - d.start_min for d in days])
     reachable = (t_out + dur[None, :] + t_back.T) <= length[:, None] + 1e-9  # [m, n]
     dates = [d.date for d in days]
+    cap = max(max_candidates, len(must_see))
     keep: list[tuple[Entry, list[list[Window]]]] = []
     left: list[Unplanned] = []
-    for k, e in enumerate(pool):
+    # Best first, so that opening hours are only evaluated until the cap is reached: what
+    # comes after scores lower than every candidate and would not be offered anyway.
+    order = sorted(range(len(pool)), key=lambda k: (pool[k].id not in must_see,
+                                                    -scores[pool[k].id], pool[k].id))
+    for k in order:
+        e = pool[k]
         score = scores[e.id]
         if not reachable[:, k].any():
             out = float(t_out[:, k].min())
             left.append(Unplanned(str(e.id), score, REASON_TOO_FAR,
                                   f"cannot be reached, visited and left within the day's hours "
                                   f"({out:.0f} min by {_modes_text(travel)} from the day's start)"))
+            continue
+        if len(keep) >= cap:
             continue
         wins = day_windows(e.opening_hours, dates, timezone=timezone, country=country,
                            lat=e.lat, lon=e.lon)
@@ -191,9 +204,8 @@ def select_candidates(entries: Sequence[Entry], scores: dict[int, float], days: 
             left.append(Unplanned(str(e.id), score, REASON_CLOSED, detail))
             continue
         keep.append((e, wins))
-    keep.sort(key=lambda ew: (ew[0].id not in must_see, -scores[ew[0].id], ew[0].id))
-    chosen = [{"id": e.id, "name": names.get(e.id, ""), "lat": e.lat, "lon": e.lon,
+    chosen = [{"id": e.id, "name": "", "lat": e.lat, "lon": e.lon,
                "minutes": e.minutes, "score": round(float(scores[e.id]), 6),
                "must_see": e.id in must_see, "wheelchair": e.wheelchair, "windows": wins}
-              for e, wins in keep[:max(max_candidates, sum(e.id in must_see for e, _ in keep))]]
+              for e, wins in keep]
     return Selection(chosen, left)

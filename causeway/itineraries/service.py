@@ -101,13 +101,6 @@ def _minutes(t: dt.time) -> float:
     return t.hour * 60 + t.minute + t.second / 60
 
 
-def _pick(texts: dict[str, str], wanted: Sequence[str], default: str) -> str:
-    for lang in [*wanted, default]:
-        if lang in texts:
-            return texts[lang]
-    return next(iter(texts.values()), "")
-
-
 # ------------------------------------------------------------------ request -> parameters
 def _resolve_days(ask: Ask, profile: profile_model.Profile, settings: Settings) -> list[DaySpec]:
     base = Place(profile.base.lat, profile.base.lon, profile.base.label) if profile.base else None
@@ -193,15 +186,21 @@ def create(db: Session, *, visitor_id: int, ask: Ask, settings: Settings,
     scoring_profile["interests"] = params["interests"]
     ids = [e.id for e in entries if e.id not in exclude and e.id not in inaccessible]
     scores = cands.apply_wishes(scorer(scoring_profile, ids), must_see=must - inaccessible,
-                           exclude=exclude | inaccessible)
-    languages = [*ask.languages, *profile.languages]
-    names = {e.id: _pick(e.name, languages, settings.default_language) for e in entries}
+                                exclude=exclude | inaccessible)
     travel = MultiModeTravel(params["modes"])
     selection = cands.select_candidates(
-        entries, scores, days, travel, must_see=must - inaccessible, names=names,
+        entries, scores, days, travel, must_see=must - inaccessible,
         max_candidates=settings.itinerary_max_candidates, timezone=settings.timezone,
         country=settings.country)
-    left_out = [stored.unplanned_json(u, names) for u in selection.left_out]
+    # Only the best of what was left out can ever be offered (twice the offer, in case a
+    # re-plan fits some of them in); must-sees are kept for their explanation.
+    left = sorted(selection.left_out, key=lambda u: (int(u.id) not in must, -u.score, int(u.id)))
+    left = left[:len(must) + 2 * settings.itinerary_virtual_visits]
+    shown = [c["id"] for c in selection.candidates] + [int(u.id) for u in left] + sorted(must)
+    names = cands.load_names(db, shown, [*ask.languages, *profile.languages], settings.default_language)
+    for c in selection.candidates:
+        c["name"] = names.get(c["id"], "")
+    left_out = [stored.unplanned_json(u, names) for u in left]
     left_out += [{"id": aid, "name": names[aid], "score": 1.0, "reason": REASON_NOT_ACCESSIBLE,
                   "detail": "its wheelchair access is recorded as 'no'"}
                  for aid in params["must_see"] if aid in inaccessible]
@@ -321,10 +320,11 @@ def _more_candidates(db: Session, ids: list[int], itinerary: Itinerary, visitor_
     scoring_profile["interests"] = params["interests"]
     scores = scorer(scoring_profile, ids)
     dates = [dt.date.fromisoformat(d["date"]) for d in params["days"]]
-    return [{"id": e.id, "name": _pick(e.name, profile.languages, settings.default_language),
+    names = cands.load_names(db, ids, profile.languages, settings.default_language)
+    return [{"id": e.id, "name": names.get(e.id, ""),
              "lat": e.lat, "lon": e.lon, "minutes": e.minutes,
              "score": round(max(float(scores.get(e.id, 0.0)), 0.01), 6), "must_see": False,
-             "wheelchair": e.wheelchair,
+            "wheelchair": e.wheelchair,
              "windows": cands.day_windows(e.opening_hours, dates, timezone=params["timezone"],
                                           country=settings.country, lat=e.lat, lon=e.lon)}
             for e in entries]

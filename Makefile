@@ -13,7 +13,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 
-.PHONY: run install browser test bench bench-recommender bench-optw eval-recommender iiif-validate bench-media clean
+.PHONY: run install browser test bench bench-recommender bench-optw bench-itinerary eval-recommender iiif-validate bench-media clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -51,10 +51,14 @@ $(VENV)/.causeway-bench: pyproject.toml | $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-bench: bench-recommender bench-optw
+bench: bench-recommender bench-optw bench-itinerary
 
 bench-recommender: $(VENV)/.causeway-bench
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_recommender
+
+# POST /v1/itineraries latency and plan quality on the demo and a synthetic 2,000-place catalogue
+bench-itinerary: install
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_itinerary
 
 # The published OPTW instances live outside the project: SHARED=path/to/shared make bench-optw
 bench-optw: $(VENV)/.causeway-bench

@@ -120,7 +120,9 @@ def upload(request: Request, attraction_id: int, db: DbSession, settings: Settin
            position: Annotated[int | None, Form(ge=0)] = None,
            duration: Annotated[float | None, Form(gt=0, description="seconds, when the file does not say (WebM)")] = None,
            width: Annotated[int | None, Form(gt=0)] = None,
-           height: Annotated[int | None, Form(gt=0)] = None) -> Response:
+           height: Annotated[int | None, Form(gt=0)] = None,
+           identifier: Annotated[str | None, Form(description="keep the IIIF identifier an image had on a previous "
+                                                              "server (default: a new UUID)")] = None) -> Response:
     """Validate by content, process (large images in the background: `status` is `pending`
     until `ready`), and return the media resource. Venue of the attraction's provider, or board."""
     att = _managed(db, attraction_id, principal)
@@ -131,7 +133,8 @@ def upload(request: Request, attraction_id: int, db: DbSession, settings: Settin
             kind=kind, credit=credit.strip() if credit and credit.strip() else None,
             alt=service.texts(_json_field(alt, "alt"), field="alt", default_language=lang),
             caption=service.texts(_json_field(caption, "caption"), field="caption", default_language=lang),
-            licence=service.licence_uri(licence), position=position, duration=duration, width=width, height=height)
+            licence=service.licence_uri(licence), position=position, duration=duration, width=width, height=height,
+            identifier=identifier)
         asset = service.create(db, media, att, upload_, file.file, uploaded_by=principal.label)
     except service.MediaError as exc:
         raise MediaProblem(exc) from exc

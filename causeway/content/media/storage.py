@@ -24,7 +24,8 @@ class TooLarge(Exception):
     """The upload is larger than allowed."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"the file is larger than the {limit // (1024 * 1024)} MiB allowed")
+        size = f"{limit / (1024 * 1024):g} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+        super().__init__(f"the file is larger than the {size} allowed")
         self.limit = limit
 
 

@@ -133,9 +133,10 @@ class RedisEventStream(EventStream):
         try:
             return self._call(fn, *args, **kwargs)
         except redis.ResponseError as exc:
-            if "NOGROUP" not in str(exc):
+            # NOGROUP: first start, or Redis lost its memory; UNBLOCKED: the stream was deleted
+            # while we waited on it. Either way: recreate the group and read again.
+            if "NOGROUP" not in str(exc) and "UNBLOCKED" not in str(exc):
                 raise
-        # The stream or the group is gone (first start, or Redis lost its memory): recreate.
         self.ensure_group()
         return self._call(fn, *args, **kwargs)
 

@@ -288,3 +288,25 @@ def user_encoder(identity: bool = True, id_column: str = "visitor_id") -> Featur
 def index_of(ids: Iterable[Hashable]) -> dict[str, int]:
     """Map each id (as a string) to its position."""
     return {str(i): r for r, i in enumerate(ids)}
+
+
+def geo_cells(lat: np.ndarray, lon: np.ndarray, cell_km: float = 1.0) -> list[str]:
+    """Label of the square cell (about ``cell_km`` wide) holding each point, e.g. "6170:-418".
+
+    An area feature for attractions that have coordinates but no named area: nearby
+    attractions share a label, so what a visitor does in one part of town informs the
+    places next to it. Cells are aligned to the equator and meridian 0, with the east-west
+    size scaled by the cosine of the points' mean latitude, so labels are stable for a
+    given catalogue region. Missing coordinates get the label "unknown".
+    """
+    if cell_km <= 0:
+        raise ValueError("cell_km must be positive.")
+    lat = np.asarray(lat, dtype=np.float64)
+    lon = np.asarray(lon, dtype=np.float64)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    mean_lat = float(lat[ok].mean()) if ok.any() else 0.0
+    dlat = cell_km / 111.32
+    dlon = cell_km / (111.32 * max(np.cos(np.radians(mean_lat)), 0.01))
+    rows = np.floor(np.where(ok, lat, 0.0) / dlat).astype(np.int64)
+    cols = np.floor(np.where(ok, lon, 0.0) / dlon).astype(np.int64)
+    return [f"{r}:{c}" if good else "unknown" for r, c, good in zip(rows, cols, ok)]

@@ -57,7 +57,13 @@ def test_run_json(tmp_path, capsys, exclude_seen):
     report = json.loads(capsys.readouterr().out)
     assert report["exclude_seen"] is exclude_seen
     methods = set(report["results"])
-    assert {"popularity", "item-kNN", "LightFM CF", "LightFM hybrid", "hybrid + rerank"} <= methods
+    plain = {"popularity", "item-kNN", "LightFM CF", "LightFM hybrid"}
+    assert plain <= methods and {f"{m} + prior" for m in plain} <= methods
+    assert {"LightFM hybrid + prior + rerank", "LightFM hybrid + prior + reach 3 km"} <= methods
+    # every "+ prior" choice was made on validation, and the method keeps weight in its blend
+    for name, choice in report["tuned"].items():
+        assert 0.0 <= choice["prior"]["validation_ndcg@10"] <= 1.0
+        assert (choice["prior"]["blend"]["model"] > 0) is (name != "popularity")
     for res in report["results"].values():
         assert set(res) == set(fr.METRICS)
         assert 0.0 <= res["ndcg@10"]["mean"] <= 1.0
@@ -76,3 +82,42 @@ def test_table_format(tmp_path):
                               lightfm_grid={"epochs": (2,)}, hybrid_grid={"epochs": (2,)})
     table = fr.format_table(report)
     assert "| LightFM hybrid |" in table and "ndcg@10" in table
+    assert "- LightFM hybrid + prior" not in table and "- LightFM hybrid: " in table
+
+
+def test_validation_never_sees_the_test_sequences(tmp_path):
+    city = fr.load_city(_write_lim(tmp_path))
+    n_users = int(city.sequences["user"].max()) + 1
+    train, test = fr.split_last_sequence(city.sequences)
+    fold = fr.make_fold(city, train, test, n_users)
+    vfold = fr.validation_fold(city, train, set(fold.users.tolist()), n_users)
+    assert not set(vfold.train.index) & set(test.index)
+    # the validation truth is each user's last *training* sequence
+    v_last = train.sort_values("time").groupby("user").tail(1).set_index("user")["items"]
+    assert all(rel == set(v_last[u]) for u, rel in zip(vfold.users, vfold.relevant))
+    held_out = vfold.inter.sum() + sum(len(v_last[u]) for u in vfold.users)
+    assert held_out == fold.inter.sum()
+
+
+def test_latest_sequence_and_reach(tmp_path):
+    city = fr.load_city(_write_lim(tmp_path))
+    assert city.item_lat.shape == (8,) and city.item_lat[0] == pytest.approx(55.94)
+    n_users = int(city.sequences["user"].max()) + 1
+    train, test = fr.split_last_sequence(city.sequences)
+    fold = fr.make_fold(city, train, test, n_users)
+    latest = train.sort_values("time").groupby("user").tail(1)
+    for u, items in zip(latest["user"], latest["items"]):
+        assert set(fold.recent[u].indices) == set(items)
+    reach = fr.reach_masks(city, fold, max_km=0.005)  # the synthetic POIs are >= 13 m apart
+    single = [r for r, u in enumerate(fold.users) if fold.recent[u].nnz == 1]
+    assert single and all(set(np.flatnonzero(reach[r])) == set(fold.recent[fold.users[r]].indices)
+                          for r in single)
+    assert fr.reach_masks(city, fold, max_km=50.0).all()
+
+
+def test_grid_overrides():
+    assert fr.parse_overrides(["epochs=10,20", "loss=bpr", "user_history=true", "item_alpha=1e-5"]) == {
+        "epochs": (10, 20), "loss": ("bpr",), "user_history": (True,), "item_alpha": (1e-5,)}
+    for bad in ("epochs", "epochs=", "colour=red"):
+        with pytest.raises(ValueError, match="--set"):
+            fr.parse_overrides([bad])

@@ -1,0 +1,243 @@
+"""Methods and tuning for the Flickr evaluation: baselines, LightFM variants, prior blends.
+
+Every method is a builder ``(params, seed) -> Scorer`` on one fold's training data. Tuning
+evaluates each grid point on the validation fold twice: as it is (the plain row) and
+through every :class:`~causeway.recommender.blend.PriorBlend` of a small grid (the
+"+ prior" row), so the hybrid and the baselines get exactly the same prior and the same
+search over its weights.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from causeway.recommender.baselines import ALSRecommender, ItemKNNRecommender
+from causeway.recommender.blend import BlendTerms, PriorBlend
+from causeway.recommender.evaluation.flickr_data import CityData, Fold
+from causeway.recommender.features import geo_cells
+from causeway.recommender.model import HybridRecommender
+
+Scorer = Callable[[np.ndarray], np.ndarray]  # user indices [n] -> scores [n, n_items]
+Builder = Callable[[dict[str, Any], int], Scorer]
+
+# ------------------------------------------------------------------ LightFM
+#: Size of the square geographic cells that give POIs an area feature.
+AREA_CELL_KM = 1.0
+
+
+def _row_normalise(m: sp.spmatrix) -> sp.csr_matrix:
+    m = sp.csr_matrix(m, dtype=np.float32)
+    sums = np.asarray(m.sum(axis=1)).ravel()
+    sums[sums == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / sums) @ m, dtype=np.float32)
+
+
+def area_matrix(city: CityData, cell_km: float = AREA_CELL_KM) -> sp.csr_matrix:
+    """One-hot geographic cell of each POI, [n_items, n_cells] float32."""
+    cells = geo_cells(city.item_lat, city.item_lon, cell_km)
+    _, idx = np.unique(cells, return_inverse=True)
+    n = city.n_items
+    return sp.csr_matrix((np.ones(n, np.float32), (np.arange(n), idx)),
+                         shape=(n, int(idx.max()) + 1 if n else 0))
+
+
+def lightfm_features(city: CityData, inter: sp.csr_matrix, *, hybrid: bool,
+                     user_history: bool, theme_weight: float = 1.0, area_weight: float = 0.0,
+                     ) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
+    """(user_features, item_features) for the LightFM variants; None = identity.
+
+    Item features (hybrid): identity + ``theme_weight`` * theme + ``area_weight`` * area
+    cell, row-normalised. User features (``user_history``): identity, the POIs of the
+    user's training visits and, for the hybrid, their themes and (with ``area_weight``)
+    areas, each block row-normalised, the way a stated-interest profile enters the product
+    model.
+    """
+    n_users, n_items = inter.shape
+    themes = city.theme_matrix()
+    areas = area_matrix(city) if hybrid and area_weight > 0 else None
+    item_f = None
+    if hybrid:
+        blocks = [sp.identity(n_items, format="csr", dtype=np.float32), theme_weight * themes]
+        if areas is not None:
+            blocks.append(area_weight * areas)
+        item_f = _row_normalise(sp.hstack(blocks, format="csr"))
+    user_f = None
+    if user_history:
+        binary = (inter > 0).astype(np.float32)
+        ublocks = [sp.identity(n_users, format="csr", dtype=np.float32), _row_normalise(binary)]
+        if hybrid:
+            ublocks.append(_row_normalise(binary @ themes))
+            if areas is not None:
+                ublocks.append(_row_normalise(binary @ areas))
+        user_f = _row_normalise(sp.hstack(ublocks, format="csr"))
+    return user_f, item_f
+
+
+def fit_lightfm(city: CityData, inter: sp.csr_matrix, params: dict[str, Any], seed: int,
+                *, hybrid: bool) -> Scorer:
+    """Train a LightFM variant and return its scorer."""
+    p = dict(params)
+    user_history = bool(p.pop("user_history", False))
+    weighting = p.pop("weighting", "binary")
+    theme_weight = float(p.pop("theme_weight", 1.0))
+    area_weight = float(p.pop("area_weight", 0.0))
+    uf, itf = lightfm_features(city, inter, hybrid=hybrid, user_history=user_history,
+                               theme_weight=theme_weight, area_weight=area_weight)
+    binary = (inter > 0).astype(np.float32).tocoo()
+    weight = None
+    if weighting == "log":
+        w = inter.tocoo()
+        weight = sp.coo_matrix((1.0 + np.log(w.data), (w.row, w.col)), shape=w.shape)
+    model = HybridRecommender(random_state=seed, **p).fit(
+        binary, user_features=uf, item_features=itf, sample_weight=weight)
+    return lambda users: model.score(model.known_user_features(users))
+
+
+def knn_builder(fold: Fold) -> Builder:
+    """Item-kNN on the fold's training interactions (deterministic; the seed is unused)."""
+    return lambda params, _seed: ItemKNNRecommender(**params).fit(fold.inter).score
+
+
+def als_builder(fold: Fold) -> Builder:
+    """Implicit ALS (15 iterations) on the fold's training interactions."""
+    return lambda params, seed: ALSRecommender(random_state=seed, iterations=15,
+                                               **params).fit(fold.inter).score
+
+
+def lightfm_builder(city: CityData, fold: Fold, *, hybrid: bool) -> Builder:
+    """LightFM CF (identity features) or hybrid on the fold's training interactions."""
+    return lambda params, seed: fit_lightfm(city, fold.inter, params, seed, hybrid=hybrid)
+
+
+def popularity_builder(fold: Fold) -> Builder:
+    """Training popularity, the same list for everyone."""
+    pop = fold.popularity.astype(np.float32)
+    return lambda _params, _seed: (lambda users: np.tile(pop, (len(users), 1)))
+
+
+LIGHTFM_GRID: dict[str, Sequence[Any]] = {
+    "no_components": (16, 32),
+    "epochs": (20, 60),
+    "learning_rate": (0.05, 0.1),
+    "user_history": (False, True),
+    "weighting": ("binary", "log"),
+}
+HYBRID_GRID: dict[str, Sequence[Any]] = {
+    "no_components": (16, 32),
+    "epochs": (20, 60),
+    "learning_rate": (0.05, 0.1),
+    "user_history": (False, True),
+    "weighting": ("log",),
+    "theme_weight": (0.25, 0.5, 1.0),
+    "area_weight": (0.0, 0.5),
+}
+KNN_GRID: dict[str, Sequence[Any]] = {"neighbours": (5, 10, None), "shrinkage": (0.0, 5.0),
+                                      "include_self": (True, False)}
+ALS_GRID: dict[str, Sequence[Any]] = {"factors": (8, 16, 32), "regularization": (0.01, 0.1),
+                                      "alpha": (1.0, 10.0)}
+
+
+def grid_points(grid: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of a grid, in a fixed order."""
+    keys = list(grid)
+    return [dict(zip(keys, values)) for values in itertools.product(*grid.values())]
+
+
+# --------------------------------------------------------------- prior blends
+def prior_grid(model: bool) -> list[PriorBlend]:
+    """Blends searched on validation. ``model=False``: the pure prior (popularity +
+    history, for the popularity baseline); ``model=True``: the method's scores always
+    carry weight, so a "+ prior" row never degenerates into the pure prior."""
+    out = []
+    for revisit, recent in itertools.product((0.0, 0.5, 1.0, 2.0, 4.0, 16.0), (0.0, 0.5, 1.0)):
+        if model:
+            out += [PriorBlend(revisit, recent, popularity, weight)
+                    for popularity in (0.0, 1.0) for weight in (0.1, 0.25, 0.5, 1.0, 2.0)]
+        else:
+            out.append(PriorBlend(revisit, recent, 1.0, 0.0))
+    return out
+
+
+def blend_terms(fold: Fold, raw: np.ndarray) -> BlendTerms:
+    """Blend terms of the fold's users: ``raw`` scores, training history, latest sequence
+    and training popularity."""
+    users = fold.users
+    assert fold.recent is not None
+    return BlendTerms.build(raw, history=fold.inter[users], recent=fold.recent[users],
+                            popularity=fold.popularity)
+
+
+def apply_blend(fold: Fold, raw: np.ndarray, blend: PriorBlend | None) -> np.ndarray:
+    """The fold's users' final scores: ``raw`` blended with the fold's priors, seen POIs
+    masked under ``exclude_seen``."""
+    if blend is None:
+        return fold.mask_seen(raw)
+    return fold.mask_seen(blend_terms(fold, raw).combine(blend))
+
+
+def ndcg_matrix(scores: np.ndarray, relevant: np.ndarray, k: int = 10) -> float:
+    """Mean binary NDCG@k of a score matrix against a 0/1 relevance matrix (both
+    [n_users, n_items]); ties broken by item index, as :func:`~causeway.recommender.model.top_k`.
+    Users without relevant items are skipped. Equals ``metrics.ndcg_at_k`` on ``top_k``
+    rankings (-inf items are never relevant here, so listing them changes nothing)."""
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    hits = np.take_along_axis(relevant, order, axis=1)
+    disc = 1.0 / np.log2(np.arange(2, order.shape[1] + 2))
+    n_rel = relevant.sum(axis=1).astype(np.int64)
+    ideal = np.concatenate([[0.0], np.cumsum(disc)])[np.minimum(n_rel, order.shape[1])]
+    keep = n_rel > 0
+    return float(np.mean((hits[keep] @ disc) / ideal[keep])) if keep.any() else float("nan")
+
+
+def relevance_matrix(fold: Fold, n_items: int) -> np.ndarray:
+    """0/1 [n_users, n_items] from the fold's relevant sets."""
+    rel = np.zeros((len(fold.users), n_items))
+    for r, items in enumerate(fold.relevant):
+        rel[r, list(items)] = 1.0
+    return rel
+
+
+@dataclass
+class Tuned:
+    """The validation choice for a method: plain and with the prior blend."""
+
+    params: dict[str, Any]
+    validation_ndcg: float
+    prior_params: dict[str, Any]
+    prior_blend: PriorBlend
+    prior_validation_ndcg: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"params": self.params, "validation_ndcg@10": self.validation_ndcg,
+                "prior": {"params": self.prior_params, "blend": self.prior_blend.to_dict(),
+                          "validation_ndcg@10": self.prior_validation_ndcg}}
+
+
+def tune(name: str, fold: Fold, n_items: int, grid: list[dict[str, Any]], build: Builder,
+         seeds: Sequence[int], blends: list[PriorBlend]) -> Tuned:
+    """Pick, by mean validation NDCG@10 over ``seeds``, the best plain grid point and the
+    best (grid point, blend) pair."""
+    rel = relevance_matrix(fold, n_items)
+    best_plain: tuple[float, dict[str, Any]] = (-1.0, grid[0])
+    best_blend: tuple[float, dict[str, Any], PriorBlend] = (-1.0, grid[0], blends[0])
+    for params in grid:
+        raws = [np.asarray(build(params, s)(fold.users), dtype=np.float64) for s in seeds]
+        plain = float(np.mean([ndcg_matrix(fold.mask_seen(r), rel) for r in raws]))
+        if plain > best_plain[0]:
+            best_plain = (plain, params)
+        terms = [blend_terms(fold, r) for r in raws]
+        for blend in blends:
+            score = float(np.mean([ndcg_matrix(fold.mask_seen(t.combine(blend)), rel)
+                                   for t in terms]))
+            if score > best_blend[0]:
+                best_blend = (score, params, blend)
+    print(f"  tuned {name}: validation NDCG@10 {best_plain[0]:.4f} with {best_plain[1]}; "
+          f"+ prior {best_blend[0]:.4f} with {best_blend[1]}, {best_blend[2]}", file=sys.stderr)
+    return Tuned(best_plain[1], best_plain[0], best_blend[1], best_blend[2], best_blend[0])

@@ -200,4 +200,6 @@ def ingest(session: Session, stream: EventStream, raw_events: Sequence[Any], *, 
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
     for r in results:
         counts[r.status] += 1
-    return IntakeReport(results, published.entry, published.receipt, counts)
+    # The receipt's entry covers the "already received" events too, so an app that resent a
+    # batch whose first answer it never saw still learns when all of it is written.
+    return IntakeReport(results, published.last_entry, published.receipt, counts)

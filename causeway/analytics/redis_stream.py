@@ -4,8 +4,9 @@ Keys (``key`` is ``settings.event_stream``): ``key`` the stream, ``key:dead`` th
 letters, ``key:epoch`` the stream's epoch, ``key:erased`` erasure tombstones (a sorted set
 scored by erasure time), ``key:seen:<event id>`` published ids (with a TTL).
 
-Publishing is one Lua script, so remembering an id and queuing its event happen together
-or not at all: an id the stream answers "duplicate" for is always queued or written.
+Publishing is one Lua script, so remembering an id (with the entry it went into) and
+queuing its event happen together or not at all: an id the stream answers "duplicate" for
+is always queued or written, and the answer says in which entry.
 The script also reads the group's state for the receipt in the same round trip.
 """
 
@@ -30,22 +31,29 @@ from causeway.analytics.stream import (
 )
 
 # KEYS: stream, epoch. ARGV: group, new epoch, seen ttl, seen prefix, then id, payload pairs.
-# Returns {epoch, entry or "", last-delivered id or "", oldest pending id or "", "1"/"0" per event}.
+# Returns {epoch, entry or "", last-delivered id or "", oldest pending id or "", then per
+# event "" when new, or the entry it was queued in before}.
 _PUBLISH = """
 local epoch = redis.call('SET', KEYS[2], ARGV[2], 'NX', 'GET')
 if not epoch then epoch = ARGV[2] end
-local fields, fresh = {}, {}
+local fields, known = {}, {}
 for i = 5, #ARGV, 2 do
-  if redis.call('SET', ARGV[4] .. ARGV[i], '1', 'NX', 'EX', ARGV[3]) then
+  local before = redis.call('GET', ARGV[4] .. ARGV[i])
+  if before then
+    known[#known + 1] = before
+  else
+    known[#known + 1] = ''
     fields[#fields + 1] = ARGV[i]
     fields[#fields + 1] = ARGV[i + 1]
-    fresh[#fresh + 1] = '1'
-  else
-    fresh[#fresh + 1] = '0'
   end
 end
 local entry = ''
-if #fields > 0 then entry = redis.call('XADD', KEYS[1], '*', unpack(fields)) end
+if #fields > 0 then
+  entry = redis.call('XADD', KEYS[1], '*', unpack(fields))
+  for i = 1, #fields, 2 do
+    redis.call('SET', ARGV[4] .. fields[i], entry, 'EX', ARGV[3])
+  end
+end
 local last, oldest = '', ''
 local groups = redis.pcall('XINFO', 'GROUPS', KEYS[1])
 if type(groups) == 'table' and not groups.err then
@@ -62,7 +70,9 @@ if type(groups) == 'table' and not groups.err then
     end
   end
 end
-return {epoch, entry, last, oldest, table.concat(fresh)}
+local out = {epoch, entry, last, oldest}
+for _, k in ipairs(known) do out[#out + 1] = k end
+return out
 """
 CHUNK = 1000  # events per script call: Lua's unpack() has a stack limit
 
@@ -97,28 +107,27 @@ class RedisEventStream(EventStream):
             raise StreamUnavailable(f"Redis is not reachable: {exc}") from exc
 
     # -- publishing ---------------------------------------------------------------------
-    def _run(self, events: Sequence[tuple[str, bytes]]) -> tuple[list[bool], str | None, Receipt]:
+    def _run(self, events: Sequence[tuple[str, bytes]]) -> Published:
         args: list[str | bytes | int] = [self.group, secrets.token_hex(8), self._ttl, self._seen]
         for event_id, payload in events:
             args += [event_id, payload]
-        epoch, entry, last, oldest, fresh = self._call(self._publish, keys=[self.key, self._epoch],
-                                                       args=args)
+        epoch, entry, last, oldest, *known = self._call(self._publish, keys=[self.key, self._epoch], args=args)
         receipt = Receipt(_str(epoch), stored_through(_str(last) or "0-0", _str(oldest) or None))
-        return [c == "1" for c in _str(fresh)], _str(entry) or None, receipt
+        return Published([_str(k) or None for k in known], _str(entry) or None, receipt)
 
     def publish(self, events: Sequence[tuple[str, bytes]]) -> Published:
-        fresh: list[bool] = []
+        known: list[str | None] = []
         entry: str | None = None
-        receipt = None
+        published = None
         for start in range(0, max(len(events), 1), CHUNK):
-            flags, chunk_entry, receipt = self._run(events[start:start + CHUNK])
-            fresh += flags
-            entry = chunk_entry or entry
-        assert receipt is not None
-        return Published(fresh, entry, receipt)
+            published = self._run(events[start:start + CHUNK])
+            known += published.known
+            entry = published.entry or entry
+        assert published is not None
+        return Published(known, entry, published.receipt)
 
     def receipt(self) -> Receipt:
-        return self._run([])[2]
+        return self._run([]).receipt
 
     # -- consuming ----------------------------------------------------------------------
     def ensure_group(self) -> None:

@@ -64,9 +64,19 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Published:
-    fresh: list[bool]  # per event: False when the stream already knew its id
-    entry: str | None  # the entry id, None when nothing was new
+    known: list[str | None]  # per event: None when new, else the entry it was queued in before
+    entry: str | None  # the new entry's id, None when nothing was new
     receipt: Receipt
+
+    @property
+    def fresh(self) -> list[bool]:
+        return [k is None for k in self.known]
+
+    @property
+    def last_entry(self) -> str | None:
+        """The latest entry holding any of these events: once it is written, all of them are."""
+        ids = [k for k in (*self.known, self.entry) if k is not None]
+        return max(ids, key=parse_id) if ids else None
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,8 @@ class EventStream(ABC):
 
     @abstractmethod
     def publish(self, events: Sequence[tuple[str, bytes]]) -> Published:
-        """Append the events not seen before as one entry, atomically with remembering their ids."""
+        """Append the events not seen before as one entry, atomically with remembering their ids
+        (and the entry). Event ids must be unique within ``events``."""
 
     @abstractmethod
     def receipt(self) -> Receipt: ...
@@ -174,7 +185,7 @@ class _MemoryState:
     entries: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
     undelivered: deque[str] = field(default_factory=deque)
     pending: OrderedDict[str, _Pending] = field(default_factory=OrderedDict)
-    seen: OrderedDict[str, float] = field(default_factory=OrderedDict)  # event id -> expiry
+    seen: OrderedDict[str, tuple[float, str]] = field(default_factory=OrderedDict)  # id -> (expiry, entry)
     dead: list[DeadLetter] = field(default_factory=list)
     erased: dict[int, float] = field(default_factory=dict)
     last_delivered: str = "0-0"
@@ -207,23 +218,24 @@ class MemoryEventStream(EventStream):
         now = self._clock()
         with self._cond:
             seen = self._s.seen
-            while seen and next(iter(seen.values())) <= now:  # constant TTL: oldest first
+            while seen and next(iter(seen.values()))[0] <= now:  # constant TTL: oldest first
                 seen.popitem(last=False)
-            fresh: list[bool] = []
+            known: list[str | None] = []
             batch: list[tuple[str, bytes]] = []
             for event_id, payload in events:
-                new = event_id not in seen
-                fresh.append(new)
-                if new:
-                    seen[event_id] = now + self._ttl
+                before = seen.get(event_id)
+                known.append(None if before is None else before[1])
+                if before is None:
                     batch.append((event_id, payload))
             entry = None
             if batch:
                 entry = self._next_id()
+                for event_id, _ in batch:
+                    seen[event_id] = (now + self._ttl, entry)
                 self._s.entries[entry] = batch
                 self._s.undelivered.append(entry)
                 self._cond.notify_all()
-            return Published(fresh, entry, self._receipt())
+            return Published(known, entry, self._receipt())
 
     def receipt(self) -> Receipt:
         with self._cond:

@@ -40,6 +40,9 @@ def test_publish_remembers_ids_and_reads_once(stream: EventStream) -> None:
     assert first.fresh == [True, True] and first.entry is not None
     again = stream.publish([("b", b"2"), ("c", b"3")])
     assert again.fresh == [False, True]
+    assert again.known == [first.entry, None]  # a duplicate says where it was queued
+    assert again.last_entry == again.entry and parse_id(again.entry) > parse_id(first.entry)
+    assert stream.publish([("a", b"1")]).last_entry == first.entry
     assert stream.publish([("a", b"1")]).entry is None  # nothing new: no entry at all
     entries = stream.read("w1", count=10)
     assert [e.events for e in entries] == [[("a", b"1"), ("b", b"2")], [("c", b"3")]]

@@ -156,14 +156,15 @@ def test_retention_deletes_old_events_and_trims_dead_letters(stream: EventStream
     now = dt.datetime.now(dt.UTC)
     with factory.begin() as s:
         rows = []
-        for age_days in (1, 10, 500, 900):
+        for age_days in (1, 10, 500, 900):  # as seen two days on: 3, 12, 502, 902
             _, payload = encoded(event("visit", attraction_id=places[0]), visitor_id=None)
             rows.append({**decode(str(uuid.uuid4()), payload), "stored_at": now,
                          "occurred_at": now - dt.timedelta(days=age_days)})
         store.insert_events(s, rows)
     stream.publish([("bad", b"x")])
     stream.dead_letter(stream.read("w1", 1)[0], [("bad", b"x", "undecodable")])
-    writer = Writer(stream, factory, "w1", WriterConfig(retention_days=400, dead_letter_retention_days=0))
+    writer = Writer(stream, factory, "w1", WriterConfig(retention_days=400, dead_letter_retention_days=1),
+                    clock=lambda: time.time() + 2 * 86_400)  # two days on: the dead letter is past 1 day
     out = writer.enforce_retention()
     assert out["events"] == 2 and out["dead_letters"] == 1
     with factory() as s:

@@ -29,6 +29,7 @@ run: install
 	$(BIN)/causeway migrate
 	$(BIN)/causeway demo load
 	$(BIN)/causeway train --if-missing
+	$(BIN)/causeway demo events
 	$(BIN)/causeway serve --host $(HOST) --port $(PORT)
 
 # Debian's chromium for the dashboard's browser test (Playwright drives it; no browser download).

@@ -94,6 +94,28 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_events(args: argparse.Namespace) -> int:
+    from causeway.analytics import simulate
+    from causeway.db import transaction
+
+    settings = get_settings()
+    try:
+        config = simulate.DemoConfig(visitors=args.visitors, seed=args.seed, days=args.days)
+        with _database(settings) as factory, transaction(factory) as session:
+            result = simulate.load(session, config, timezone=settings.timezone)
+    except (ValueError, simulate.SimulationError) as exc:
+        print(f"causeway demo events: {exc}", file=sys.stderr)
+        return 1
+    if result.status == "unchanged":
+        print(f"simulated events already loaded for today: {result.events} events of {result.visitors} "
+              "visitors (nothing to do)")
+    else:
+        removed = f", replacing {result.removed_events} earlier simulated events" if result.removed_events else ""
+        print(f"simulated {result.visitors} visitors and {result.events} events over the last {config.days} "
+              f"days (seed {config.seed}, labelled simulated){removed}")
+    return 0
+
+
 class _ProgressBar:
     """A one-line progress bar on stderr, shown only on a terminal and for large feeds."""
 
@@ -247,6 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the demo catalogue").add_subparsers(dest="demo_command", required=True)
     p = demo.add_parser("load", help="load the Northern Ireland open-data demo catalogue (idempotent)")
     p.set_defaults(func=cmd_demo_load)
+    p = demo.add_parser("events", help="simulate visitor events over the catalogue for the dashboard "
+                                       "(seeded, labelled simulated, idempotent within a day)",
+                        description="Write a seeded simulation of visitor engagement over the published "
+                                    "catalogue (see causeway/analytics/simulate.py), labelled simulated. "
+                                    "Re-running the same day changes nothing; later, or with other options, "
+                                    "it replaces the earlier simulated events (never real ones).")
+    p.add_argument("--visitors", type=int, default=4000, help="simulated visitors (default 4000)")
+    p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    p.add_argument("--days", type=int, default=60, help="days of history up to today (default 60)")
+    p.set_defaults(func=cmd_demo_events)
 
     p = sub.add_parser("ingest", help="import a provider feed (CSV, GeoJSON, schema.org JSON-LD, OSM)",
                        description="Import a provider feed. Exit status: 0 every row valid, "

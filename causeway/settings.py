@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     analytics_head_fraction: float = Field(
         0.1, gt=0, lt=1, description="Dispersal: the most-visited share of attractions that counts as "
                                      "well known; the rest are the lesser-known")
+    analytics_cache_seconds: float = Field(
+        30.0, ge=0, description="How long an API process reuses the events it loaded for one scope "
+                                "(a dashboard asks several reports at once); 0 disables")
 
     # API.
     page_size_default: int = 20

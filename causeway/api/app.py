@@ -12,9 +12,13 @@ from sqlalchemy import text
 from causeway import __version__
 from causeway.analytics.consumer import Writer, WriterConfig
 from causeway.analytics.stream import make_stream
+from causeway.analytics.frames import FrameCache
 from causeway.api import errors
+from causeway.api.analytics.router import board_router as analytics_board_router
+from causeway.api.analytics.router import venue_router as analytics_venue_router
 from causeway.api.attractions.router import categories_router
 from causeway.api.attractions.router import router as attractions_router
+from causeway.api.board.router import router as board_page_router
 from causeway.api.duplicates.router import router as duplicates_router
 from causeway.api.events.router import router as events_router
 from causeway.api.iiif.router import router as iiif_router
@@ -68,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               if app.state.event_stream.inline else None)
     app.state.recommender = RecommendationService(settings, app.state.sessionmaker)
     app.state.media = MediaRuntime(MediaConfig.from_settings(settings), app.state.sessionmaker)
+    app.state.analytics_cache = FrameCache(settings.analytics_cache_seconds)
     errors.install(app)
     for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router, visitors_router,
                    recommendations_router):
@@ -79,6 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
 
     app.include_router(itineraries_router)
+
+    for router in (analytics_board_router, analytics_venue_router, board_page_router):
+        app.include_router(router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and dependencies")
     def healthz() -> dict:

@@ -100,7 +100,8 @@ def cmd_demo_events(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     try:
-        config = simulate.DemoConfig(visitors=args.visitors, seed=args.seed, days=args.days)
+        config = simulate.DemoConfig(visitors=args.visitors, seed=args.seed, days=args.days,
+                                     campaign_days=min(21, args.days // 3))
         with _database(settings) as factory, transaction(factory) as session:
             result = simulate.load(session, config, timezone=settings.timezone)
     except (ValueError, simulate.SimulationError) as exc:

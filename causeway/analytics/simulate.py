@@ -392,9 +392,9 @@ def load(session: Session, config: DemoConfig = DemoConfig(), *, timezone: str,
         "visitor_id": [visitor_id[k] for k in ev["visitor_key"]],
         "attraction_id": column("attraction_id", int),
         "occurred_at": occurred.dt.to_pydatetime().tolist(), "received_at": received.dt.to_pydatetime().tolist(),
-        "position": column("position", int), "recommendation_id": ev["recommendation_id"].tolist(),
-        "itinerary_id": ev["itinerary_id"].tolist(), "dwell_seconds": column("dwell_seconds", float),
-        "market": ev["market"].tolist(),
+        "position": column("position", int), "recommendation_id": column("recommendation_id", str),
+        "itinerary_id": column("itinerary_id", str), "dwell_seconds": column("dwell_seconds", float),
+        "market": column("market", str),
         "context": [c if isinstance(c, dict) else {} for c in ev["context"]],
     }
     columns["context"][0] = marker_doc

@@ -13,7 +13,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 
-.PHONY: run install browser test bench bench-recommender bench-optw bench-itinerary eval-recommender iiif-validate bench-media clean
+.PHONY: run install browser test bench bench-recommender bench-optw bench-itinerary eval-recommender iiif-validate bench-media bench-events clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: bench-recommender bench-optw bench-itinerary
 
 bench-recommender: $(VENV)/.causeway-bench
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_recommender
+
+# Events (issue 6): its own redis-server on a free port and a scratch PostgreSQL database
+# (CAUSEWAY_BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/postgres).
+bench-events: install
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_events
 
 # POST /v1/itineraries latency and plan quality on the demo and a synthetic 2,000-place catalogue
 bench-itinerary: install

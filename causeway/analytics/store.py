@@ -8,18 +8,18 @@ what turns at-least-once delivery into an exactly-once count.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from causeway.analytics.models import Event
 from causeway.auth.models import Visitor
 from causeway.content.models import Attraction
 
-INSERT_CHUNK = 1000  # rows per statement: SQLite allows 32766 bound parameters
 LOOKUP_CHUNK = 1000
 
 
@@ -28,16 +28,32 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start:start + size]
 
 
+# PostgreSQL: one short statement whatever the batch size, each column sent as one array.
+# (A 1,000-row VALUES list costs more to compile, and to parse in the driver, than to run.)
+_PG_COLUMNS = [("event_id", "varchar"), ("type", "varchar"), ("visitor_id", "integer"),
+               ("attraction_id", "integer"), ("occurred_at", "timestamptz"), ("received_at", "timestamptz"),
+               ("stored_at", "timestamptz"), ("position", "integer"), ("recommendation_id", "varchar"),
+               ("itinerary_id", "varchar"), ("dwell_seconds", "double precision"), ("market", "varchar"),
+               ("simulated", "boolean"), ("context", "json")]
+_PG_INSERT = text(
+    f"INSERT INTO events ({', '.join(c for c, _ in _PG_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _PG_COLUMNS)}) "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
+
+
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[str]:
     """Insert rows whose ``event_id`` is new; returns the event ids actually inserted."""
-    dialect = session.get_bind().dialect.name
-    ins = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    inserted: list[str] = []
-    for chunk in _chunks(rows, INSERT_CHUNK):
-        stmt = (ins(Event).values(list(chunk)).on_conflict_do_nothing(index_elements=["event_id"])
-                .returning(Event.event_id))
-        inserted += session.scalars(stmt).all()
-    return inserted
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        params: dict[str, list[Any]] = {c: [r[c] for r in rows] for c, _ in _PG_COLUMNS}
+        params["context"] = [json.dumps(c, separators=(",", ":")) for c in params["context"]]
+        return list(session.scalars(_PG_INSERT, params))
+    # SQLite: one compiled statement run as an executemany, which SQLAlchemy batches into
+    # multi-row INSERTs ("insertmanyvalues", RETURNING included).
+    table = Event.__table__
+    stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    return list(session.connection().scalars(stmt, list(rows)))
 
 
 def existing_event_ids(session: Session, event_ids: Sequence[str]) -> set[str]:

@@ -181,7 +181,7 @@ def ingest(session: Session, stream: EventStream, raw_events: Sequence[Any], *, 
 
     attractions = {e.attraction_id for e in parsed.values() if e.attraction_id is not None}
     known_attractions = store.existing_attraction_ids(session, attractions)
-    stored = store.existing_event_ids(session, [str(e.event_id) for e in parsed.values()])
+    stored = store.existing_event_ids(session, [results[i].event_id for i in parsed])  # type: ignore[misc]
     market = market_of(profile)
     queue: list[tuple[int, str, bytes]] = []
     for i, event in parsed.items():
@@ -191,8 +191,8 @@ def ingest(session: Session, stream: EventStream, raw_events: Sequence[Any], *, 
         elif result.event_id in stored:
             result.status, result.reason = "duplicate", "already counted"
         else:
-            queue.append((i, str(event.event_id), encode(event, visitor_id=visitor_id, market=market,
-                                                         received_at=now)))
+            queue.append((i, result.event_id, encode(event, visitor_id=visitor_id, market=market,  # type: ignore[arg-type]
+                                                     received_at=now)))
     published = stream.publish([(event_id, payload) for _, event_id, payload in queue])
     for (i, _, _), fresh in zip(queue, published.fresh, strict=True):
         if not fresh:

@@ -57,6 +57,11 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[str]
 
 
 def existing_event_ids(session: Session, event_ids: Sequence[str]) -> set[str]:
+    if not event_ids:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":  # one array parameter, not 500 placeholders
+        return set(session.scalars(text("SELECT event_id FROM events WHERE event_id = ANY(CAST(:ids AS varchar[]))"),
+                                   {"ids": list(event_ids)}))
     found: set[str] = set()
     for chunk in _chunks(list(event_ids), LOOKUP_CHUNK):
         found.update(session.scalars(select(Event.event_id).where(Event.event_id.in_(chunk))))
@@ -64,8 +69,14 @@ def existing_event_ids(session: Session, event_ids: Sequence[str]) -> set[str]:
 
 
 def existing_attraction_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        return set(session.scalars(text("SELECT id FROM attractions WHERE id = ANY(CAST(:ids AS integer[]))"),
+                                   {"ids": wanted}))
     found: set[int] = set()
-    for chunk in _chunks(sorted(set(ids)), LOOKUP_CHUNK):
+    for chunk in _chunks(wanted, LOOKUP_CHUNK):
         found.update(session.scalars(select(Attraction.id).where(Attraction.id.in_(chunk))))
     return found
 

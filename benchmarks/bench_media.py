@@ -147,7 +147,7 @@ def bench_iiif(requests: int) -> None:
         unaligned = [f"{base}{untiled}/{rng.randrange(0, 3400)},{rng.randrange(0, 2400)},600,600/512,/0/default.jpg"
                      for _ in range(min(requests, 200))]
         views = [f"{base}{untiled}/full/{1000 + i},/0/default.jpg" for i in range(min(requests, 60))]
-        print(f"IIIF over HTTP, 1 server worker, 1 keep-alive client, 12-MP JPEG master (4000x3000):")
+        print("IIIF over HTTP, 1 server worker, 1 keep-alive client, 12-MP JPEG master (4000x3000):")
         print(f"  first request of a never-decoded image (600->512):   {first:7.2f} ms")
         print(f"  aligned 256 tile, pyramid on disk (cold):            {stats([timed(conn, p) for p in aligned])}")
         print(f"  aligned 256 tile, cached:                            "

@@ -116,9 +116,11 @@ def upload(request: Request, attraction_id: int, db: DbSession, settings: Settin
            alt: Annotated[str | None, Form(description='alt text: plain text, or JSON {"en": ..., "ga": ...}')] = None,
            caption: Annotated[str | None, Form(description="caption: plain text or JSON per language")] = None,
            credit: Annotated[str | None, Form(max_length=300)] = None,
-           licence: Annotated[str | None, Form(description="Creative Commons / RightsStatements.org URI, or CC-BY-4.0")] = None,
+           licence: Annotated[str | None, Form(
+               description="Creative Commons / RightsStatements.org URI, or CC-BY-4.0")] = None,
            position: Annotated[int | None, Form(ge=0)] = None,
-           duration: Annotated[float | None, Form(gt=0, description="seconds, when the file does not say (WebM)")] = None,
+           duration: Annotated[float | None, Form(
+               gt=0, description="seconds, when the file does not say (WebM)")] = None,
            width: Annotated[int | None, Form(gt=0)] = None,
            height: Annotated[int | None, Form(gt=0)] = None,
            identifier: Annotated[str | None, Form(description="keep the IIIF identifier an image had on a previous "

@@ -66,7 +66,8 @@ class Plan:
         """Canonical URI form (section 4.7): one cache entry per distinct image."""
         x, y, w, h = self.region
         region = "full" if self.full else f"{x},{y},{w},{h}"
-        return f"{region}/{self.size[0]},{self.size[1]}/{rotation_text(self.mirror, self.rotation)}/{self.quality}.{self.format}"
+        rotation = rotation_text(self.mirror, self.rotation)
+        return f"{region}/{self.size[0]},{self.size[1]}/{rotation}/{self.quality}.{self.format}"
 
 
 def rotation_text(mirror: bool, degrees: float) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from causeway.content.media import iiif
 from causeway.content.media.config import MediaConfig
 from causeway.content.media.derived import DerivedCache, LevelCache, reduction_for
-from causeway.content.media.models import MediaAsset, MediaStatus
+from causeway.content.media.models import MediaAsset
 from causeway.content.media.storage import LocalStorage
 from causeway.content.models import Attraction, Status
 

@@ -16,7 +16,7 @@ from causeway.content import providers
 from causeway.content.media.models import MediaAsset
 from causeway.content.models import Attraction
 from tests.conftest import DATA, bearer
-from tests.content.media_files import GPS_XMP, has_gps, phone_photo, png_bomb, truncated_jpeg, wav
+from tests.content.media_files import GPS_XMP, has_gps, mp4, phone_photo, png_bomb, truncated_jpeg, wav
 
 PRESENTATION = "http://iiif.io/api/presentation/3/context.json"
 
@@ -233,6 +233,20 @@ def test_audio_is_served_with_ranges(client: TestClient, tokens: dict[str, str],
     assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(guide)}"
     text = upload(client, castle, tokens["venue"], b"ID4 not really" * 50, name="guide.mp3", kind="audio")
     assert text.status_code == 422 and text.json()["reason"] == "not-audio"
+
+
+def test_video_is_served_without_its_recording_place(client: TestClient, tokens: dict[str, str],
+                                                     castle: int) -> None:
+    movie = mp4(location=b"+54.5973-005.9301/")
+    r = upload(client, castle, tokens["venue"], movie, name="clip.mov", kind="video")
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["media_type"], body["width"], body["height"], body["duration"]) == ("video/mp4", 640, 360, 12.5)
+    served = client.get(body["urls"]["file"]).content
+    assert len(served) == len(movie) and b"+54.5973" not in served
+    visit = client.get(f"/v1/attractions/{castle}/virtual-visit").json()
+    video = visit["items"][0]["items"][0]["items"][0]["body"]
+    assert video["type"] == "Video" and (video["width"], video["duration"]) == (640, 12.5)
 
 
 def test_virtual_visit_manifest_is_presentation_3(client: TestClient, tokens: dict[str, str], castle: int) -> None:

@@ -87,12 +87,33 @@ def _box(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", 8 + len(body)) + kind + body
 
 
-def mp4(*, video: bool = True, seconds: float = 12.5, width: int = 640, height: int = 360) -> bytes:
-    """A minimal ISO base media file: ftyp and a moov with mvhd and one track (tkhd, hdlr)."""
+def mp4(*, video: bool = True, seconds: float = 12.5, width: int = 640, height: int = 360,
+        location: bytes | None = None) -> bytes:
+    """A minimal ISO base media file: ftyp and a moov with mvhd and one track (tkhd, hdlr),
+    with the recording place as a phone writes it (``moov/udta/©xyz``) when ``location`` is given."""
     timescale = 1000
     mvhd = _box(b"mvhd", b"\x00\x00\x00\x00" + struct.pack(">IIII", 0, 0, timescale, int(seconds * timescale))
                 + b"\x00" * 80)
     tkhd = _box(b"tkhd", b"\x00\x00\x00\x07" + b"\x00" * 72 + struct.pack(">II", width << 16, height << 16))
     hdlr = _box(b"hdlr", b"\x00" * 8 + (b"vide" if video else b"soun") + b"\x00" * 13)
     trak = _box(b"trak", tkhd + _box(b"mdia", hdlr))
-    return _box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41") + _box(b"moov", mvhd + trak) + _box(b"mdat", b"\x00" * 64)
+    udta = _box(b"udta", _box(b"\xa9xyz", struct.pack(">HH", len(location), 0x15C7) + location)) if location else b""
+    return (_box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41") + _box(b"moov", mvhd + trak + udta)
+            + _box(b"mdat", b"\x00" * 64))
+
+
+def wav_with_info(seconds: float = 1.0) -> bytes:
+    """A WAV file with a LIST/INFO chunk naming the person who recorded it."""
+    data = wav(seconds)
+    info = b"INFO" + b"IART" + struct.pack("<I", 12) + b"Jane Doe 07\x00"
+    chunk = b"LIST" + struct.pack("<I", len(info)) + info
+    body = data[12:] + chunk
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body
+
+
+def mp3_with_tags() -> bytes:
+    """ID3v2 and ID3v1 tags around a few MPEG-1 layer III frame headers."""
+    payload = b"TIT2" + struct.pack(">I", 9) + b"\x00\x00" + b"\x00Secret!!"
+    header = b"ID3\x03\x00\x00" + bytes([0, 0, 0, len(payload)])
+    frames = (b"\xff\xfb\x90\x00" + b"\x00" * 413) * 4
+    return header + payload + frames + b"TAG" + b"Owner name".ljust(125, b"\x00")

@@ -8,13 +8,24 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image
 
-from causeway.content.media import iiif, xmp
+from causeway.content.media import avclean, iiif, xmp
 from causeway.content.media.derived import DerivedCache, LevelCache, pretile, reduction_for
 from causeway.content.media.process import process_image
 from causeway.content.media.sniff import NotMedia, sniff
 from causeway.content.media.storage import LocalStorage, TooLarge
 from causeway.content.media.validate import ImageRejected, inspect_image
-from tests.content.media_files import GPS_XMP, gradient, has_gps, mp4, phone_photo, png_bomb, truncated_jpeg, wav
+from tests.content.media_files import (
+    GPS_XMP,
+    gradient,
+    has_gps,
+    mp3_with_tags,
+    mp4,
+    phone_photo,
+    png_bomb,
+    truncated_jpeg,
+    wav,
+    wav_with_info,
+)
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -208,6 +219,22 @@ def test_sniff_by_content(tmp_path: Path) -> None:
         sniff(write(tmp_path, "song.mp3", b"<html>not a song</html>" * 10), "audio")
     with pytest.raises(NotMedia, match="truncated"):
         sniff(write(tmp_path, "cut.mp4", mp4()[:60]), "video")
+
+
+def test_audio_and_video_metadata_blanked_in_place(tmp_path: Path) -> None:
+    movie = mp4(location=b"+54.5973-005.9301/")
+    path = write(tmp_path, "clip.mp4", movie)
+    assert avclean.strip(path, "mp4") == ["moov/udta"]
+    out = path.read_bytes()
+    assert b"+54.5973" not in out and len(out) == len(movie) and out[-72:] == movie[-72:]  # mdat untouched
+    assert sniff(path, "video").duration == 12.5
+    recording = write(tmp_path, "guide.wav", wav_with_info(1.0))
+    assert avclean.strip(recording, "wav") == ["LIST"]
+    assert b"Jane Doe" not in recording.read_bytes() and sniff(recording, "audio").duration == 1.0
+    song = write(tmp_path, "song.mp3", mp3_with_tags())
+    assert avclean.strip(song, "mp3") == ["ID3v2", "ID3v1"]
+    assert song.read_bytes().startswith(b"\xff\xfb") and b"Secret" not in song.read_bytes()
+    assert b"Owner" not in song.read_bytes()
 
 
 # Storage ---------------------------------------------------------------------------------

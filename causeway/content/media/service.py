@@ -21,6 +21,7 @@ from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from causeway.content.media import avclean
 from causeway.content.media import derived as derived_tools
 from causeway.content.media.models import MediaAsset, MediaKind, MediaStatus
 from causeway.content.media.process import Processed, process_image
@@ -243,10 +244,13 @@ def _accept_av(session: Session, runtime: MediaRuntime, asset: MediaAsset, tmp: 
     asset.media_type = found.media_type
     asset.duration = round(float(duration), 3)
     asset.width, asset.height = width, height
-    size = tmp.stat().st_size
-    created = runtime.storage.put_file(tmp, asset.source_sha256)
-    _new_blob(session, runtime, asset.source_sha256, created)
-    asset.blob_sha256, asset.blob_bytes = asset.source_sha256, size
+    removed = avclean.strip(tmp, found.container)  # location and tags out, media data untouched
+    if removed:
+        asset.meta = {**asset.meta, "metadata_removed": removed}
+    sha, size = runtime.storage.digest(tmp)
+    created = runtime.storage.put_file(tmp, sha)
+    _new_blob(session, runtime, sha, created)
+    asset.blob_sha256, asset.blob_bytes = sha, size
     asset.status = MediaStatus.ready.value
 
 

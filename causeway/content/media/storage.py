@@ -95,6 +95,17 @@ class LocalStorage(Storage):
         finally:
             path.unlink(missing_ok=True)
 
+    @staticmethod
+    def digest(path: Path) -> tuple[str, int]:
+        """(SHA-256, size) of the file at ``path``."""
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                size += len(chunk)
+                digest.update(chunk)
+        return digest.hexdigest(), size
+
     def receive(self, stream: BinaryIO, dest: Path, limit: int) -> tuple[str, int]:
         """Copy ``stream`` to ``dest`` hashing as it goes; :class:`TooLarge` past ``limit`` bytes."""
         digest = hashlib.sha256()

@@ -119,9 +119,10 @@ def scratch_database(admin_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def seed(url: str, n_visitors: int, n_attractions: int) -> tuple[list[str], list[int]]:
-    """Migrate; add attractions and visitors; return visitor tokens and attraction ids."""
-    from causeway.auth.service import register_visitor
+def seed(url: str, n_visitors: int, n_attractions: int) -> tuple[list[str], list[int], str]:
+    """Migrate; add attractions and visitors; return visitor tokens, attraction ids, a board token."""
+    from causeway.auth.models import Role
+    from causeway.auth.service import issue, register_visitor
     from causeway.content.models import Attraction, Provider
     from causeway.db import make_engine, make_sessionmaker, transaction
     from causeway.migrate import upgrade
@@ -138,9 +139,10 @@ def seed(url: str, n_visitors: int, n_attractions: int) -> tuple[list[str], list
         s.add_all(places)
         s.flush()
         tokens = [register_visitor(s)[1] for _ in range(n_visitors)]
+        board = issue(s, role=Role.board, label="bench")
         ids = [a.id for a in places]
     engine.dispose()
-    return tokens, ids
+    return tokens, ids, board
 
 
 def make_event(rng: random.Random, places: list[int], now: datetime) -> dict[str, Any]:
@@ -186,8 +188,33 @@ class Counter:
             (p50, p99), worst, n = conn.execute(sql, {"since": since}).one()
         return {"lag_p50_ms": round(p50, 1), "lag_p99_ms": round(p99, 1), "lag_max_ms": round(worst, 1), "rows": n}
 
+    def impressions(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM events WHERE type = 'impression'")).scalar_one())
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def aggregate_lag(port: int, board: str, impressions: int, since: float) -> tuple[float | None, float | None]:
+    """Seconds from ``since`` until the board's overview counts ``impressions`` (part 2's
+    pandas aggregates over the whole table), and how long the last overview request took."""
+    headers = {"Authorization": f"Bearer {board}"}
+    took = None
+    for _ in range(120):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        start = time.perf_counter()
+        conn.request("GET", "/v1/board/analytics/overview", headers=headers)
+        resp = conn.getresponse()
+        doc = json.loads(resp.read())
+        conn.close()
+        took = round(time.perf_counter() - start, 2)
+        if resp.status != 200:
+            return None, took
+        if doc["rows"] and doc["rows"][0].get("impressions") == impressions:
+            return round(time.perf_counter() - since, 2), took
+        time.sleep(0.2)
+    return None, took
 
 
 # -- HTTP client ---------------------------------------------------------------------------
@@ -206,9 +233,9 @@ class ClientStats:
 class Client:
     """One app: a keep-alive connection, a token, and the outbox protocol."""
 
-    def __init__(self, port: int, token: str, stats: ClientStats) -> None:
-        self.port, self.stats = port, stats
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    def __init__(self, port: int, tokens: list[str], stats: ClientStats) -> None:
+        self.port, self.stats, self.tokens = port, stats, tokens
+        self.headers = {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"}
         self.conn: http.client.HTTPConnection | None = None
         self.held: list[tuple[Batch, str, str]] = []  # (batch, epoch, entry) until written
 
@@ -236,6 +263,8 @@ class Client:
             time.sleep(0.1)
 
     def send(self, batch: Batch) -> Receipt:
+        # Each batch from another visitor of this client's share (so aggregates pass k-anonymity).
+        self.headers["Authorization"] = f"Bearer {self.tokens[self.stats.posts % len(self.tokens)]}"
         body = self._request("POST", "/v1/events", batch.body)
         self.stats.posts += 1
         for key in ("accepted", "duplicate", "rejected"):
@@ -278,7 +307,7 @@ def run_clients(port: int, tokens: list[str], batches: list[Batch], concurrency:
     deadline = time.perf_counter() + seconds
 
     def worker(i: int) -> None:
-        client = Client(port, tokens[i % len(tokens)], stats[i])
+        client = Client(port, tokens[i::concurrency] or tokens, stats[i])
         try:
             while time.perf_counter() < deadline:
                 with lock:
@@ -354,10 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         with scratch_database(args.postgres) as db_url:
-            tokens, places = seed(db_url, 64, 200)
+            tokens, places, board = seed(db_url, 64, 200)
             env = {**os.environ, "CAUSEWAY_DATABASE_URL": db_url, "CAUSEWAY_REDIS_URL": redis_server.url,
                    "CAUSEWAY_RATE_LIMIT_PER_MINUTE": "100000000", "CAUSEWAY_DATA_DIR": str(workdir),
-                   "CAUSEWAY_EVENT_CLAIM_IDLE_MS": "5000",
+                   "CAUSEWAY_EVENT_CLAIM_IDLE_MS": "5000", "CAUSEWAY_ANALYTICS_CACHE_SECONDS": "0",
                    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
             counter = Counter(db_url)
 
@@ -378,8 +407,10 @@ def main(argv: list[str] | None = None) -> int:
             workers = [spawn(["-m", "causeway.analytics.worker", "--consumer", f"bench-{i}", "--log-level", "warning"],
                              env, workdir / "worker.log") for i in range(args.event_workers)]
             procs += workers
-            took = wait_until(lambda: counter() >= n * args.batch, 600, "worker drain", every=0.1)
-            report["worker_write_events_per_s"] = round(n * args.batch / took)
+            wait_until(lambda: counter() > 0, 120, "worker start", every=0.02)  # not its start-up time
+            first = counter()
+            took = wait_until(lambda: counter() >= n * args.batch, 600, "worker drain", every=0.05)
+            report["worker_write_events_per_s"] = round((n * args.batch - first) / took)
             stream.close()
             del encoded
 
@@ -406,11 +437,15 @@ def main(argv: list[str] | None = None) -> int:
             stats, took = run_clients(port, tokens, batches, args.concurrency, args.seconds, protocol=False)
             last_post = time.perf_counter()
             wait_until(lambda: counter() >= before + stats.accepted, 600, "HTTP events stored", every=0.02)
+            stored_s = time.perf_counter() - last_post
+            impressions = counter.impressions()
+            aggregate_s, overview_s = aggregate_lag(port, board, impressions, last_post)
             report["http"] = {
                 "events_per_s": round(stats.accepted / took), "posts": stats.posts, "accepted": stats.accepted,
                 "seconds": round(took, 1), "ran_out_of_batches": stats.posts == len(batches),
                 "post_p50_ms": round(pct(stats.latencies, 0.5), 1), "post_p99_ms": round(pct(stats.latencies, 0.99), 1),
-                "stored_after_last_post_s": round(time.perf_counter() - last_post, 2), **counter.lag(since)}
+                "stored_after_last_post_s": round(stored_s, 2), "aggregate_after_last_post_s": aggregate_s,
+                "overview_request_s": overview_s, "events_in_database": counter(), **counter.lag(since)}
 
             # 3. Redis killed and restarted in the middle.
             batches = make_batches(int(8_000 * args.seconds / args.batch) + 1, args.batch, places, seed=3)
@@ -458,12 +493,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.api_workers} API workers; {args.event_workers} event worker(s)")
         print(f"stream: {report['stream_publish_events_per_s']:,} events/s published "
               f"({report['stream_publish_batch_ms']} ms per batch); "
-              f"one worker writes {report['worker_write_events_per_s']:,} events/s to PostgreSQL")
+              f"{args.event_workers} worker(s) write {report['worker_write_events_per_s']:,} events/s to PostgreSQL")
         h = report["http"]
         print(f"http:   {h['events_per_s']:,} events/s accepted over {h['seconds']} s ({h['posts']} POSTs, "
               f"p50 {h['post_p50_ms']} ms, p99 {h['post_p99_ms']} ms); lag received -> stored p50 "
               f"{h['lag_p50_ms']} ms, p99 {h['lag_p99_ms']} ms, max {h['lag_max_ms']} ms; last row stored "
-              f"{h['stored_after_last_post_s']} s after the last POST")
+              f"{h['stored_after_last_post_s']} s after the last POST; the board's overview counted it "
+              f"{h['aggregate_after_last_post_s']} s after (one overview over {h['events_in_database']:,} "
+              f"events: {h['overview_request_s']} s)")
         r = report["restart"]
         print(f"restart: Redis down {r['redis_down_s']} s; sent {r['events_sent']:,} events, counted "
               f"{r['events_counted']:,} (lost {r['lost']}); {r['retried_requests']} requests retried, "

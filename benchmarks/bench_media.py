@@ -146,7 +146,11 @@ def bench_iiif(requests: int) -> None:
         untiled_aligned = [p.replace(tiled, untiled) for p in aligned]
         unaligned = [f"{base}{untiled}/{rng.randrange(0, 3400)},{rng.randrange(0, 2400)},600,600/512,/0/default.jpg"
                      for _ in range(min(requests, 200))]
-        views = [f"{base}{untiled}/full/{1000 + i},/0/default.jpg" for i in range(min(requests, 60))]
+        # A 1000-wide view is exactly the 1/4 pyramid level; distinct requests of it (cold) are
+        # made by turning and mirroring it. Other widths need resampling from the 1/2 level.
+        views = [f"{base}{untiled}/full/1000,/{m}{r}/{q}.jpg" for m in ("", "!") for r in (0, 90, 180, 270)
+                 for q in ("default", "gray")]
+        widths = [f"{base}{untiled}/full/{1001 + i},/0/default.jpg" for i in range(min(requests, 60))]
         print("IIIF over HTTP, 1 server worker, 1 keep-alive client, 12-MP JPEG master (4000x3000):")
         print(f"  first request of a never-decoded image (600->512):   {first:7.2f} ms")
         print(f"  aligned 256 tile, pyramid on disk (cold):            {stats([timed(conn, p) for p in aligned])}")
@@ -157,6 +161,7 @@ def bench_iiif(requests: int) -> None:
         print(f"  unaligned 600->512 region, cached:                   "
               f"{stats([timed(conn, unaligned[0]) for _ in range(requests)])}")
         print(f"  1000-wide view of the whole image, rendered (cold):  {stats([timed(conn, p) for p in views])}")
+        print(f"  1001-1060-wide views, rendered (cold):               {stats([timed(conn, p) for p in widths])}")
         print(f"  1000-wide view of the whole image, cached:           "
               f"{stats([timed(conn, views[0]) for _ in range(requests)])}")
         conn.close()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from causeway.analytics.consumer import Writer
+from causeway.analytics.consumer import TRANSIENT, Writer
 from causeway.analytics.intake import Limits, ingest
 from causeway.analytics.stream import EventStream, Receipt
 from causeway.api.deps import DbSession, SettingsDep, VisitorPrincipal, rate_limit
@@ -15,6 +16,7 @@ from causeway.api.errors import Unauthorized, Unprocessable
 from causeway.api.events.schemas import EventBatchIn, EventBatchRead, ReceiptRead
 from causeway.auth.models import Visitor
 
+log = logging.getLogger("causeway.api.events")
 router = APIRouter(prefix="/v1/events", tags=["events"], dependencies=[Depends(rate_limit)])
 
 
@@ -49,15 +51,27 @@ def post_events(batch: EventBatchIn, request: Request, db: DbSession, settings: 
     report = ingest(db, stream, batch.events, visitor_id=visitor.id, profile=visitor.profile,
                     now=dt.datetime.now(dt.UTC), limits=Limits.from_settings(settings))
     receipt = report.receipt
-    writer: Writer | None = request.app.state.event_writer
-    if writer is not None and report.entry is not None:
-        writer.drain()  # embedded default: written before the answer leaves
+    if _drain(request, stream):  # embedded default: written before the answer leaves
         receipt = stream.receipt()
     return EventBatchRead(**report.counts, results=[r.__dict__ for r in report.results],
                           receipt=_receipt(receipt, report.entry))
 
 
+def _drain(request: Request, stream: EventStream) -> bool:
+    """In the embedded default, write what is queued. If the database is busy or down, the
+    answer stands (the events are queued) and the receipt says they are not yet written."""
+    writer: Writer | None = request.app.state.event_writer
+    if writer is None:
+        return False
+    try:
+        writer.drain()
+    except TRANSIENT as exc:
+        log.warning("events queued but not yet written: %s", str(exc).splitlines()[0][:200])
+    return True
+
+
 @router.get("/receipt", response_model=ReceiptRead, summary="How far the stream has been written")
-def get_receipt(principal: VisitorPrincipal, stream: EventStreamDep) -> ReceiptRead:
+def get_receipt(request: Request, principal: VisitorPrincipal, stream: EventStreamDep) -> ReceiptRead:
     """The current epoch and `stored_through`, for an app holding batches it has not yet seen stored."""
+    _drain(request, stream)
     return _receipt(stream.receipt(), None)

@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     event_max_clock_skew_seconds: float = Field(
         300.0, description="How far in the future a client timestamp may be (device clock skew)")
     event_seen_ttl_seconds: int = Field(
-        86_400, description="How long the stream remembers an event id, to answer duplicate re-sends")
+        3600, description="How long the stream remembers a queued event id, to answer duplicate re-sends "
+                          "(the database answers for stored ones)")
     event_stream: str = Field("causeway:events", description="Redis key prefix of the event stream")
     event_consumer_group: str = Field("writers", description="Consumer group the workers share")
     event_read_count: int = Field(100, description="Stream entries (POST batches) a worker reads at once")

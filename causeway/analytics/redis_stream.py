@@ -87,7 +87,7 @@ class RedisEventStream(EventStream):
     inline = False
 
     def __init__(self, url: str, *, key: str = "causeway:events", group: str = "writers",
-                 seen_ttl_seconds: int = 86_400, socket_timeout: float = 10.0) -> None:
+                 seen_ttl_seconds: int = 3600, socket_timeout: float = 10.0) -> None:
         # One quick retry covers a pooled connection that died with a Redis restart; more
         # would only hold the API's answer (a 503 the client retries) while Redis is down.
         self._redis = redis.Redis.from_url(

@@ -197,7 +197,7 @@ class MemoryEventStream(EventStream):
 
     inline = True
 
-    def __init__(self, seen_ttl_seconds: float = 86_400.0, clock=time.time) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, seen_ttl_seconds: float = 3600.0, clock=time.time) -> None:  # type: ignore[no-untyped-def]
         self.epoch = secrets.token_hex(8)
         self._ttl = seen_ttl_seconds
         self._clock = clock

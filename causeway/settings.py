@@ -92,7 +92,7 @@ class Settings(BaseSettings):
                           "(the database answers for stored ones)")
     event_stream: str = Field("causeway:events", description="Redis key prefix of the event stream")
     event_consumer_group: str = Field("writers", description="Consumer group the workers share")
-    event_read_count: int = Field(100, description="Stream entries (POST batches) a worker reads at once")
+    event_read_count: int = Field(10, description="Stream entries (POST batches) a worker writes in one transaction")
     event_claim_idle_ms: int = Field(
         30_000, description="A pending entry idle this long belongs to a dead consumer and is claimed")
     event_max_attempts: int = Field(

@@ -42,7 +42,7 @@ DAY = 86_400.0
 
 @dataclass(frozen=True)
 class WriterConfig:
-    read_count: int = 100
+    read_count: int = 10
     claim_idle_ms: int = 30_000
     max_attempts: int = 3
     retention_days: float = 400.0

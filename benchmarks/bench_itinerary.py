@@ -18,9 +18,10 @@ trained recommender in the fresh data directory, so scores are the fallback's.
 
 Latency: median and p99 over ``--repeats`` requests at the default time limit (after one
 warm-up request, whose time is printed separately as "first"). Quality: the plan's score
-at the default limit (median over the repeats) against one request with ``--long``
-seconds of search; for the synthetic catalogue also against a plan over every reachable
-candidate (no ``itinerary_max_candidates`` cap), to show what the cap costs.
+at the default limit (median over the repeats) against one request at each of
+``--limits`` seconds of search; for the synthetic catalogue also against a plan over every
+reachable candidate (no ``itinerary_max_candidates`` cap) at the longest limit, to show
+what the cap costs.
 """
 
 from __future__ import annotations
@@ -113,8 +114,9 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
-def run_catalogue(label: str, url: str, data_dir: Path, repeats: int, long_limit: float,
+def run_catalogue(label: str, url: str, data_dir: Path, repeats: int, limits: list[float],
                   uncapped: bool) -> dict[str, Any]:
+    long_limit = max(limits)
     settings = Settings(database_url=url, data_dir=data_dir, rate_limit_per_minute=1_000_000,
                         itinerary_max_time_limit=max(long_limit, 5.0))
     out: dict[str, Any] = {"catalogue": label, "time_limit": settings.itinerary_time_limit,
@@ -141,13 +143,16 @@ def run_catalogue(label: str, url: str, data_dir: Path, repeats: int, long_limit
             last = s.scalar(select(Itinerary).order_by(Itinerary.id.desc()).limit(1))
             out["candidates"] = len(last.candidates)
             out["left_out"] = len(last.parameters["left_out"])
-        long = client.post("/v1/itineraries", headers=headers, json=request_body(long_limit))
-        assert long.status_code == 201, long.text
+        at_limit = {}
+        for limit in limits:
+            r = client.post("/v1/itineraries", headers=headers, json=request_body(limit))
+            assert r.status_code == 201, r.text
+            at_limit[str(limit)] = r.json()["score"]
         out |= {"repeats": repeats, "median_ms": statistics.median(latencies),
                 "p99_ms": percentile(latencies, 99), "min_ms": min(latencies),
                 "score_median": statistics.median(scores), "score_min": min(scores),
                 "score_max": max(scores), "visits_median": statistics.median(stops),
-                "long_limit": long_limit, "score_long": long.json()["score"]}
+                "long_limit": long_limit, "score_at": at_limit}
     if uncapped:
         big = Settings(database_url=url, data_dir=data_dir, rate_limit_per_minute=1_000_000,
                        itinerary_max_candidates=1_000_000, itinerary_max_time_limit=max(long_limit, 5.0))
@@ -169,9 +174,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--synthetic", type=int, default=2000, help="size of the synthetic catalogue")
-    parser.add_argument("--long", type=float, default=5.0, help="seconds of search for the quality reference")
+    parser.add_argument("--limits", default="0.5,1,5",
+                        help="comma-separated seconds of search for the quality comparison")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    limits = [float(x) for x in args.limits.split(",")]
     results = []
     with tempfile.TemporaryDirectory(prefix="causeway-bench-itinerary-") as tmp:
         root = Path(tmp)
@@ -180,30 +187,31 @@ def main() -> None:
         with transaction(make_sessionmaker(engine)) as s:
             demo.load(s)
         engine.dispose()
-        results.append(run_catalogue("demo", url, root / "demo-data", args.repeats, args.long, False))
+        results.append(run_catalogue("demo", url, root / "demo-data", args.repeats, limits, False))
         url = fresh_database(root, "synthetic")
         load_synthetic(url, args.synthetic)
         results.append(run_catalogue(f"synthetic {args.synthetic}", url, root / "synthetic-data",
-                                     args.repeats, args.long, True))
+                                     args.repeats, limits, True))
     meta = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
             "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}
     if args.json:
         print(json.dumps({"meta": meta, "results": results}, indent=2))
         return
     print(f"POST /v1/itineraries, 3 days, walking + public transport, in-process; {meta}")
-    print("| catalogue | published | planner candidates | left out (far/closed) | time limit | first | median | p99 "
-          "| visits | score (min-max) | score at long | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    heads = " | ".join(f"score at {x} s" for x in limits)
+    print(f"| catalogue | published | planner candidates | left out (far/closed, kept) | time limit | first "
+          f"| median | p99 | visits | score (min-max) | {heads} |")
+    print("|---" * (10 + len(limits)) + "|")
     for r in results:
+        at = " | ".join(f"{r['score_at'][str(x)]:.3f}" for x in limits)
         print(f"| {r['catalogue']} | {r['published']} | {r['candidates']} | {r['left_out']} | {r['time_limit']} s "
               f"| {r['first_ms']:.0f} ms | {r['median_ms']:.0f} ms | {r['p99_ms']:.0f} ms | {r['visits_median']:.0f} "
-              f"| {r['score_median']:.3f} ({r['score_min']:.3f}-{r['score_max']:.3f}) "
-              f"| {r['score_long']:.3f} at {r['long_limit']} s | {r['score_median'] / r['score_long']:.3f} |")
+              f"| {r['score_median']:.3f} ({r['score_min']:.3f}-{r['score_max']:.3f}) | {at} |")
     for r in results:
         if "uncapped_score" in r:
             print(f"{r['catalogue']}: without the candidate cap ({r['uncapped_candidates']} candidates, "
                   f"{r['long_limit']} s): score {r['uncapped_score']:.3f} in {r['uncapped_ms']:.0f} ms; "
-                  f"capped at default limit / uncapped = {r['score_median'] / r['uncapped_score']:.3f}")
+                  f"capped at {r['long_limit']} s: {r['score_at'][str(r['long_limit'])]:.3f}")
 
 
 if __name__ == "__main__":

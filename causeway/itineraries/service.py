@@ -90,11 +90,25 @@ class EditsAsk:
     add: Sequence[int] = ()
 
 
+@dataclass(frozen=True)
+class VersionInfo:
+    """One line of an itinerary's history (without its plan)."""
+
+    version: int
+    created_at: dt.datetime
+    replanned: bool
+    changes: int
+
+    @classmethod
+    def of(cls, v: ItineraryVersion) -> VersionInfo:
+        return cls(v.version, v.created_at, v.edits is not None, len(v.changes))
+
+
 @dataclass
 class Found:
     itinerary: Itinerary
     version: ItineraryVersion
-    history: list[ItineraryVersion] = field(default_factory=list)
+    history: list[VersionInfo] = field(default_factory=list)
 
 
 def _minutes(t: dt.time) -> float:
@@ -215,7 +229,7 @@ def create(db: Session, *, visitor_id: int, ask: Ask, settings: Settings,
     version = ItineraryVersion(itinerary_id=itinerary.id, version=1, plan=doc, edits=None, changes=[])
     db.add(version)
     db.flush()
-    return Found(itinerary, version, [version])
+    return Found(itinerary, version, [VersionInfo.of(version)])
 
 
 # ------------------------------------------------------------------ read
@@ -228,13 +242,18 @@ def get(db: Session, *, visitor_id: int, itinerary_id: int, version: int | None 
     itinerary = db.scalar(query)
     if itinerary is None:
         raise NotFound(f"itinerary {itinerary_id} does not exist")
-    history = list(db.scalars(select(ItineraryVersion).where(
-        ItineraryVersion.itinerary_id == itinerary.id).order_by(ItineraryVersion.version)))
     wanted = itinerary.version if version is None else version
-    chosen = next((v for v in history if v.version == wanted), None)
+    chosen = db.scalar(select(ItineraryVersion).where(ItineraryVersion.itinerary_id == itinerary.id,
+                                                      ItineraryVersion.version == wanted))
     if chosen is None:
         raise NotFound(f"itinerary {itinerary_id} has no version {wanted} "
                        f"(versions 1 to {itinerary.version})")
+    # The history without every version's plan: those grow with each re-plan.
+    rows = db.execute(select(ItineraryVersion.version, ItineraryVersion.created_at,
+                             ItineraryVersion.edits, ItineraryVersion.changes).where(
+        ItineraryVersion.itinerary_id == itinerary.id).order_by(ItineraryVersion.version)).tuples()
+    history = [VersionInfo(v, created, edits is not None, len(changes))
+               for v, created, edits, changes in rows]
     return Found(itinerary, chosen, history)
 
 
@@ -305,7 +324,7 @@ def replan_itinerary(db: Session, *, visitor_id: int, itinerary_id: int, now: dt
         db.flush()
     except IntegrityError as exc:  # a concurrent re-plan took this version number first
         raise Conflict("the itinerary was re-planned at the same moment; fetch it and try again") from exc
-    return Found(itinerary, version, [*found.history, version])
+    return Found(itinerary, version, [*found.history, VersionInfo.of(version)])
 
 
 def _more_candidates(db: Session, ids: list[int], itinerary: Itinerary, visitor_id: int,
@@ -331,4 +350,4 @@ def _more_candidates(db: Session, ids: list[int], itinerary: Itinerary, visitor_
 
 
 __all__ = ["Ask", "Conflict", "DayAsk", "EditsAsk", "Found", "InvalidRequest", "LunchAsk",
-           "NotFound", "Place", "create", "get", "replan_itinerary"]
+           "NotFound", "Place", "VersionInfo", "create", "get", "replan_itinerary"]

@@ -84,6 +84,6 @@ def render(found: Found) -> dict[str, Any]:
         "score": round(doc["score"], 3),
         "solver": {"iterations": doc["iterations"], "seconds": doc["seconds"]},
         "history": [{"version": v.version, "created_at": v.created_at,
-                     "kind": "created" if v.edits is None else "replanned",
-                     "changes": len(v.changes)} for v in found.history],
+                     "kind": "replanned" if v.replanned else "created",
+                     "changes": v.changes} for v in found.history],
     }

@@ -185,7 +185,8 @@ class Counter:
                             FROM events WHERE received_at >= :since) t""")
         with self.engine.connect() as conn:
             (p50, p99), worst, n = conn.execute(sql, {"since": since}).one()
-        return {"lag_p50_ms": round(p50, 1), "lag_p99_ms": round(p99, 1), "lag_max_ms": round(worst, 1), "rows": n}
+        return {"lag_p50_ms": round(float(p50), 1), "lag_p99_ms": round(float(p99), 1),
+                "lag_max_ms": round(float(worst), 1), "rows": int(n)}
 
     def impressions(self) -> int:
         with self.engine.connect() as conn:
@@ -486,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2, default=float))
     else:
         print(f"machine: {report['machine']}; batches of {args.batch} events; {args.concurrency} client threads; "
               f"{args.api_workers} API workers; {args.event_workers} event worker(s)")

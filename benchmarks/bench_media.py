@@ -7,7 +7,9 @@
    one keep-alive client asking one request at a time, as in the IIPImage figures of
    DESIGN.md: an aligned 256-pixel tile, an unaligned 600-pixel region at 512, and a
    1000-wide view of the whole image. "cold" = not in the derived-image cache (distinct
-   requests), "cached" = the same request repeated. Median and p99 in milliseconds.
+   requests), "cached" = the same request repeated. Median and p99 in milliseconds. Then
+   throughput of cached tiles with 4 concurrent keep-alive clients (the load generator
+   shares the 2 cores with the server).
 
     python -m benchmarks.bench_media [--runs 5] [--requests 300]
 """
@@ -116,6 +118,30 @@ def timed(conn: http.client.HTTPConnection, path: str) -> float:
     return elapsed
 
 
+def throughput(port: int, paths: list[str], clients: int, per_client: int) -> float:
+    """Requests per second with ``clients`` threads, each on its own keep-alive connection."""
+    import threading
+
+    barrier = threading.Barrier(clients + 1)
+
+    def run(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        barrier.wait()
+        for i in range(per_client):
+            conn.request("GET", paths[(offset + i) % len(paths)])
+            conn.getresponse().read()
+        conn.close()
+
+    threads = [threading.Thread(target=run, args=(k * 37,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return clients * per_client / (time.perf_counter() - start)
+
+
 def bench_iiif(requests: int) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="causeway-bench-media-"))
     server = None
@@ -165,6 +191,7 @@ def bench_iiif(requests: int) -> None:
         print(f"  1000-wide view of the whole image, cached:           "
               f"{stats([timed(conn, views[0]) for _ in range(requests)])}")
         conn.close()
+        print(f"  cached aligned tiles, 4 keep-alive clients:          {throughput(port, aligned, 4, requests):7.0f} requests/s")
     finally:
         if server is not None:
             server.terminate()

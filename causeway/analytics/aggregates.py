@@ -95,8 +95,11 @@ def counts(events: pd.DataFrame, keys: Sequence[str],
     keys = list(keys)
     vals: dict[str, pd.Series] = {}
     sups: dict[str, pd.Series] = {}
+    slim = events[list(dict.fromkeys([*keys, "type", "visitor_id"]))]  # copy only what is counted
+    type_codes, type_names = pd.factorize(slim["type"])
     for name, types in items:
-        sub = events[events["type"].isin(types)]
+        wanted = np.flatnonzero(np.isin(type_names, list(types)))
+        sub = slim[np.isin(type_codes, wanted)]
         if keys:
             sub = sub.dropna(subset=keys)
             g = sub.groupby(keys, sort=True, dropna=True)
@@ -121,23 +124,22 @@ def counts(events: pd.DataFrame, keys: Sequence[str],
 
 
 def period(dates: pd.Series, interval: str) -> pd.Series:
-    """The first day of the bucket each local date falls in (weeks start on Monday)."""
+    """The first day of the bucket each local date falls in (weeks start on Monday), as
+    datetime64 midnights."""
     d = pd.to_datetime(dates)
     if interval == "day":
-        out = d
-    elif interval == "week":
-        out = d - pd.to_timedelta(d.dt.weekday, unit="D")
-    elif interval == "month":
-        out = d.dt.to_period("M").dt.start_time
-    else:
-        raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}.")
-    return out.dt.date
+        return d.dt.normalize()
+    if interval == "week":
+        return (d - pd.to_timedelta(d.dt.weekday, unit="D")).dt.normalize()
+    if interval == "month":
+        return d.dt.to_period("M").dt.start_time
+    raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}.")
 
 
-def periods(start: dt.date, end: dt.date, interval: str) -> list[dt.date]:
+def periods(start: dt.date, end: dt.date, interval: str) -> pd.DatetimeIndex:
     """Every bucket start from ``start`` to ``end``."""
-    days = pd.Series(pd.date_range(start, end, freq="D").date)
-    return sorted(set(period(days, interval))) if len(days) else []
+    days = pd.Series(pd.date_range(start, end, freq="D"))
+    return pd.DatetimeIndex(sorted(set(period(days, interval))))
 
 
 def with_catalogue(events: pd.DataFrame, catalogue: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

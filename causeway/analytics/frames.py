@@ -157,7 +157,7 @@ def load_events(session: Session, scope: Scope, catalogue: pd.DataFrame,
     """The events in ``scope`` on the attractions of ``catalogue`` (already narrowed by :func:`in_scope`).
 
     Columns: ``type, visitor_id (Int64, <NA> once erased), attraction_id (Int64), local
-    (tz-aware, destination time), date, dwell_seconds, market, simulated, itinerary_id,
+    (tz-aware, destination time), date (naive local midnight), dwell_seconds, market, simulated, itinerary_id,
     days`` (stay length, itinerary_created only), with :data:`PLAN` rows added.
     """
     lo, hi = scope.utc_bounds()
@@ -240,7 +240,8 @@ def _prepare(frame: pd.DataFrame, itineraries: pd.DataFrame, scope: Scope, wante
         frame = frame[frame["attraction_id"].isna() | frame["attraction_id"].isin(wanted)
                       | (frame["type"] == "itinerary_created")]
     local = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601").dt.tz_convert(scope.timezone)
-    frame = frame.drop(columns=["occurred_at"]).assign(local=local, date=local.dt.date)
+    # ``date``: the local calendar day as a naive midnight (datetime64, fast to bucket).
+    frame = frame.drop(columns=["occurred_at"]).assign(local=local, date=local.dt.tz_localize(None).dt.normalize())
     return frame.reset_index(drop=True)
 
 
@@ -257,21 +258,36 @@ class FrameCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._loading: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
 
+    def _fresh(self, key: Hashable) -> tuple[bool, Any]:
+        hit = self._items.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            self._items.move_to_end(key)
+            return True, hit[1]
+        return False, None
+
     def get_or_load(self, key: Hashable, load: Callable[[], T]) -> T:
+        """The cached frame for ``key``, or ``load()``'s. Concurrent callers asking for the
+        same key wait for one load (a dashboard sends its requests all at once)."""
         if self.ttl <= 0:
             return load()
-        now = time.monotonic()
         with self._lock:
-            hit = self._items.get(key)
-            if hit is not None and hit[0] > now:
+            found, value = self._fresh(key)
+            if found:
+                return value  # type: ignore[no-any-return]
+            gate = self._loading.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                found, value = self._fresh(key)
+            if found:
+                return value  # type: ignore[no-any-return]
+            value = load()
+            with self._lock:
+                self._items[key] = (time.monotonic() + self.ttl, value)
                 self._items.move_to_end(key)
-                return hit[1]  # type: ignore[no-any-return]
-        value = load()
-        with self._lock:
-            self._items[key] = (now + self.ttl, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+                while len(self._items) > self.max_entries:
+                    self._items.popitem(last=False)
+                self._loading.pop(key, None)
         return value

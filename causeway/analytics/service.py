@@ -91,8 +91,9 @@ class Context:
 def _jsonable_keys(keys: pd.DataFrame) -> pd.DataFrame:
     out = keys.copy()
     for col in out.columns:
-        out[col] = [v.isoformat() if hasattr(v, "isoformat") else (v.item() if hasattr(v, "item") else v)
-                    for v in out[col]]
+        out[col] = [v.date().isoformat() if isinstance(v, pd.Timestamp)
+                    else v.isoformat() if hasattr(v, "isoformat")
+                    else (v.item() if hasattr(v, "item") else v) for v in out[col]]
     return out
 
 
@@ -135,7 +136,7 @@ def overview(ctx: Context) -> tuple[list[dict], dict]:
 def timeseries(ctx: Context, interval: str = "day") -> tuple[list[dict], dict]:
     """Every metric per day, week or month (local), every bucket of the range listed."""
     ev = ctx.events.assign(period=agg.period(ctx.events["date"], interval) if len(ctx.events) else [])
-    index = pd.Index(agg.periods(ctx.scope.start, ctx.scope.end, interval), name="period")
+    index = agg.periods(ctx.scope.start, ctx.scope.end, interval).rename("period")
     return ctx.rows(agg.counts(ev, ["period"], agg.METRICS, index=index)), {"interval": interval}
 
 
@@ -239,12 +240,12 @@ def dispersal(ctx: Context) -> tuple[list[dict], dict]:
     d = agg.dispersal(ctx.events, ctx.catalogue, ctx.head_fraction)
     per = d.per_attraction
     rows = ctx.rows(agg.Breakdown(per.values, per.support, ("attraction_id",)))
-    info = ctx.catalogue.set_index("attraction_id")
+    info = ctx.catalogue.set_index("attraction_id")[["name", "provider", "size_class", "lat", "lon"]]
+    info = info.assign(lesser_known=d.lesser_known).to_dict("index")
     for row in rows:
-        a = info.loc[row["attraction_id"]]
+        a = info[row["attraction_id"]]
         row.update({"name": a["name"], "provider": a["provider"], "size_class": a["size_class"],
-                    "lat": float(a["lat"]), "lon": float(a["lon"]),
-                    "lesser_known": bool(d.lesser_known.loc[row["attraction_id"]])})
+                    "lat": float(a["lat"]), "lon": float(a["lon"]), "lesser_known": bool(a["lesser_known"])})
     tail = ctx.mask(d.tail, secondary=False)
     total = ctx.mask(d.totals, secondary=False)
     summary: dict[str, Any] = {"attractions": len(per.values), "head_fraction": ctx.head_fraction,

@@ -26,7 +26,7 @@ def frame(rows: list[tuple]) -> pd.DataFrame:
                      "days": extra.get("days", np.nan)})
     df = pd.DataFrame(recs).astype({"visitor_id": "Int64", "attraction_id": "Int64", "dwell_seconds": float})
     local = pd.to_datetime(df.pop("occurred_at"), utc=True).dt.tz_convert(TZ)
-    return df.assign(local=local, date=local.dt.date)
+    return df.assign(local=local, date=local.dt.tz_localize(None).dt.normalize())
 
 
 CATALOGUE = pd.DataFrame({
@@ -139,13 +139,15 @@ def test_fairness_counts_catalogue_and_impressions_per_size_class() -> None:
 def test_time_of_day_and_dates_are_local() -> None:
     # 23:30 UTC on 1 June is 00:30 on 2 June in London (BST).
     ev = frame([("visit", 1, 1, "2026-06-01T23:30Z"), ("visit", 2, 1, "2026-01-15T23:30Z")])
-    assert ev["date"].tolist() == [dt.date(2026, 6, 2), dt.date(2026, 1, 15)]
+    assert [d.date() for d in ev["date"]] == [dt.date(2026, 6, 2), dt.date(2026, 1, 15)]
     hours = agg.patterns(ev, "hour", {"visits": frozenset({"visit"})}).values["visits"]
     assert hours.loc[0] == 1 and hours.loc[23] == 1 and hours.sum() == 2
     weekdays = agg.patterns(ev, "weekday", {"visits": frozenset({"visit"})}).values["visits"]
     assert weekdays.loc["Tue"] == 1 and weekdays.loc["Thu"] == 1  # 2 June and 15 January 2026
-    assert agg.periods(dt.date(2026, 6, 3), dt.date(2026, 6, 16), "week") == [
+    assert [p.date() for p in agg.periods(dt.date(2026, 6, 3), dt.date(2026, 6, 16), "week")] == [
         dt.date(2026, 6, 1), dt.date(2026, 6, 8), dt.date(2026, 6, 15)]
+    assert [p.date() for p in agg.periods(dt.date(2026, 6, 20), dt.date(2026, 7, 2), "month")] == [
+        dt.date(2026, 6, 1), dt.date(2026, 7, 1)]
 
 
 def test_itineraries_planned_vs_done() -> None:
@@ -191,3 +193,29 @@ def test_scope_filters_the_catalogue() -> None:
     assert (prev.start, prev.end) == (dt.date(2026, 5, 25), dt.date(2026, 5, 31))
     lo, hi = base.utc_bounds()
     assert lo == dt.datetime(2026, 5, 31, 23, 0, tzinfo=dt.UTC) and hi == dt.datetime(2026, 6, 7, 23, 0, tzinfo=dt.UTC)
+
+
+def test_frame_cache_loads_once_per_key_even_when_asked_at_once() -> None:
+    import threading
+    import time
+
+    from causeway.analytics.frames import FrameCache
+
+    cache = FrameCache(60)
+    loads: list[int] = []
+
+    def slow() -> str:
+        loads.append(1)
+        time.sleep(0.2)
+        return "frame"
+
+    got: list[str] = []
+    threads = [threading.Thread(target=lambda: got.append(cache.get_or_load("k", slow))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == ["frame"] * 6 and len(loads) == 1
+    assert cache.get_or_load("other", lambda: "x") == "x" and len(loads) == 1
+    off = FrameCache(0)
+    assert [off.get_or_load("k", slow) for _ in range(2)] == ["frame", "frame"] and len(loads) == 3

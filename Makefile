@@ -13,7 +13,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 
-.PHONY: run install browser test bench bench-recommender bench-optw bench-itinerary eval-recommender iiif-validate bench-media bench-events clean
+.PHONY: run install browser test bench bench-recommender bench-recommendations bench-optw bench-itinerary eval-recommender iiif-validate bench-media bench-events clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -52,7 +52,7 @@ $(VENV)/.causeway-bench: pyproject.toml | $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-bench: bench-recommender bench-optw bench-itinerary
+bench: bench-recommender bench-recommendations bench-optw bench-itinerary
 
 bench-recommender: $(VENV)/.causeway-bench
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_recommender
@@ -65,6 +65,10 @@ bench-events: install
 # POST /v1/itineraries latency and plan quality on the demo and a synthetic 2,000-place catalogue
 bench-itinerary: install
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_itinerary
+
+# Serving latency of GET /v1/recommendations over 50k synthetic attractions (service and HTTP).
+bench-recommendations: $(VENV)/.causeway-bench
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_recommendations_api
 
 # The published OPTW instances live outside the project: SHARED=path/to/shared make bench-optw
 bench-optw: $(VENV)/.causeway-bench

@@ -41,12 +41,34 @@ class Loaded:
     pipeline: RecommenderPipeline
     metadata: dict[str, Any]
     catalogue_key: tuple[int, str]
-    hours: list[str | None]
+    schedules: list[tuple[str, float | None, float | None]]  # distinct schedules
+    schedule_codes: np.ndarray  # per attraction: index into schedules, len(schedules) if unknown
     ids: np.ndarray  # int attraction ids in the pipeline's item order
     positions: dict[int, int]
     category_columns: dict[str, int]
     not_step_free: np.ndarray  # bool: the provider says wheelchair=no
-    open_masks: OrderedDict[tuple[dt.date, dt.date], np.ndarray] = field(default_factory=OrderedDict)
+    open_days: OrderedDict[dt.date, np.ndarray] = field(default_factory=OrderedDict)
+
+
+_SUN = ("sunrise", "sunset", "dawn", "dusk")
+
+
+def _schedules(items: Any) -> dict[str, Any]:
+    """Distinct opening schedules of a catalogue frame and each attraction's code."""
+    index: dict[tuple[str, float | None, float | None], int] = {}
+    codes = np.empty(len(items), dtype=np.int64)
+    unknown: list[int] = []
+    for i, (expr, lat, lon) in enumerate(zip(items["opening_hours"], items["lat"], items["lon"],
+                                             strict=True)):
+        if not isinstance(expr, str) or not expr.strip():
+            unknown.append(i)
+            continue
+        # Sunrise and sunset depend on the place, but not at a destination's 0.1° scale.
+        key = ((expr, round(float(lat), 1), round(float(lon), 1))
+               if any(w in expr for w in _SUN) else (expr, None, None))
+        codes[i] = index.setdefault(key, len(index))
+    codes[unknown] = len(index)
+    return {"schedules": list(index), "schedule_codes": codes}
 
 
 class NoModel(RuntimeError):
@@ -98,44 +120,42 @@ class RecommendationService:
         cat_names = [n for n in names if n.startswith("categories:")]
         return Loaded(
             version=version, pipeline=pipe, metadata=dict(pipe.model.metadata),
-            catalogue_key=key, hours=items["opening_hours"].tolist(),
+            catalogue_key=key, **_schedules(items),
             ids=items["attraction_id"].astype(int).to_numpy(),
             positions={int(a): i for i, a in enumerate(items["attraction_id"])},
             category_columns={n.split(":", 1)[1]: j for j, n in enumerate(cat_names)},
             not_step_free=np.array(["wheelchair-no" in a for a in items["accessibility"]], dtype=bool))
 
     # ------------------------------------------------------------ masks
-    def _open_mask(self, loaded: Loaded, start: dt.date, end: dt.date, lats: np.ndarray,
-                   lons: np.ndarray) -> np.ndarray:
-        """Attractions open at some moment of the stay; unknown hours count as open."""
-        key = (start, end)
-        mask = loaded.open_masks.get(key)
-        if mask is not None:
-            loaded.open_masks.move_to_end(key)
-            return mask
-        tz = self.settings.timezone
-        begin = dt.datetime.combine(start, dt.time(0))
-        finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0))
-        verdicts: dict[tuple[str, float, float], bool] = {}
-        mask = np.ones(len(loaded.hours), dtype=bool)
-        for i, expr in enumerate(loaded.hours):
-            if not expr:
-                continue
-            # Sunrise/sunset depend on place, but not at the scale of a destination's 0.1°.
-            k = (expr, round(float(lats[i]), 1), round(float(lons[i]), 1))
-            verdict = verdicts.get(k)
-            if verdict is None:
+    def _open_mask(self, loaded: Loaded, start: dt.date, end: dt.date) -> np.ndarray:
+        """Attractions open at some moment of the stay; unknown hours count as open.
+
+        Each distinct schedule (an expression, plus a rounded place when it depends on
+        sunrise or sunset) is evaluated once per calendar day and cached, so a stay costs a
+        gather over the catalogue, not a parse per attraction.
+        """
+        days = [start + dt.timedelta(days=d) for d in range((end - start).days + 1)]
+        open_any = np.zeros(len(loaded.schedules), dtype=bool)
+        for day in days:
+            open_any |= self._open_on(loaded, day)
+        return np.concatenate([open_any, [True]])[loaded.schedule_codes]
+
+    def _open_on(self, loaded: Loaded, day: dt.date) -> np.ndarray:
+        verdicts = loaded.open_days.get(day)
+        if verdicts is None:
+            begin = dt.datetime.combine(day, dt.time(0))
+            finish = begin + dt.timedelta(days=1)
+            verdicts = np.ones(len(loaded.schedules), dtype=bool)
+            for j, (expr, lat, lon) in enumerate(loaded.schedules):
                 try:
-                    verdict = Schedule(expr, tz, self.settings.country, k[1], k[2]).is_open_during(
-                        begin, finish)
+                    verdicts[j] = Schedule(expr, self.settings.timezone, self.settings.country,
+                                           lat, lon).is_open_during(begin, finish)
                 except InvalidOpeningHours:
-                    verdict = True
-                verdicts[k] = verdict
-            mask[i] = verdict
-        loaded.open_masks[key] = mask
-        while len(loaded.open_masks) > 64:
-            loaded.open_masks.popitem(last=False)
-        return mask
+                    pass  # unreadable hours: do not hide the place
+            loaded.open_days[day] = verdicts
+            while len(loaded.open_days) > 800:
+                loaded.open_days.popitem(last=False)
+        return verdicts
 
     def _visited(self, session: Session, visitor_id: int | None) -> list[str]:
         if visitor_id is None:
@@ -168,8 +188,7 @@ class RecommendationService:
             allowed = ~loaded.not_step_free if allowed is None else allowed & ~loaded.not_step_free
         open_mask = None
         if open_during_stay and profile.stay is not None:
-            open_mask = self._open_mask(loaded, profile.stay.start, profile.stay.end,
-                                        pipe.item_lat_, pipe.item_lon_)
+            open_mask = self._open_mask(loaded, profile.stay.start, profile.stay.end)
         exclude = [] if include_visited else self._visited(session, visitor_id)
         config = RerankConfig() if fairness else RerankConfig(small_provider_boost=0.0, min_small_share=0.0)
         if diversity is not None:

@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         factory = make_sessionmaker(engine)
         t0 = time.perf_counter()
         with factory() as s:
-            result = train(s, settings.models_dir, simulate_visitors_n=2000, epochs=10, components=32,
+            result = train(s, settings.models_dir, simulate_visitors_n=1000, epochs=5, components=32,
                            threads=os.cpu_count() or 1)
         print(f"trained on {result.metadata['n_events']} simulated events in {time.perf_counter() - t0:.1f} s")
 

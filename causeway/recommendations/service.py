@@ -245,8 +245,9 @@ class RecommendationService:
 
     def score(self, *, profile: dict[str, Any] | Profile, visitor_id: int | None,
               attraction_ids: Sequence[int]) -> dict[int, float]:
-        """Scores in [0, 1] (the attraction's percentile among the whole catalogue) for the
-        given attractions; those unknown to the current catalogue are left out."""
+        """Scores in [0, 1] for the given attractions (for the itinerary planner): the model's
+        percentile among the whole catalogue, blended with stated interests as in
+        :meth:`recommend`. Attractions unknown to the current catalogue are left out."""
         loaded = self.current()
         pipe = loaded.pipeline
         p = profile if isinstance(profile, Profile) else Profile.model_validate(profile or {})
@@ -256,6 +257,10 @@ class RecommendationService:
         ranks = np.empty(len(scores))
         ranks[np.argsort(scores, kind="stable")] = np.arange(len(scores))
         pct = ranks / max(len(scores) - 1, 1)
+        match = self._interest_match(loaded, p.interests)
+        weight = self.settings.recommender_interest_weight
+        if match is not None and weight > 0:  # the same blend as the recommendations list
+            pct = (1.0 - weight) * pct + weight * match
         out: dict[int, float] = {}
         for aid in attraction_ids:
             pos = loaded.positions.get(int(aid))

@@ -168,3 +168,16 @@ def test_real_events_train_the_model_and_erased_visitors_do_not(
     result = train(session, settings.models_dir, min_events=50, **SMALL)
     assert result.metadata["events_source"] == "database" and not result.metadata["simulated"]
     assert result.metadata["n_visitors"] == 12 and result.metadata["n_events"] == 60
+
+
+def test_scores_for_the_planner_follow_interests(app_client: TestClient, catalogue: None,
+                                                 session: Session, settings) -> None:  # type: ignore[no-untyped-def]
+    service = app_client.app.state.recommender  # type: ignore[attr-defined]
+    ids = list(session.scalars(select(Attraction.id).where(Attraction.status == "published")))
+    train(session, settings.models_dir, **SMALL)
+    museum_ids = set(session.scalars(select(AttractionCategory.attraction_id)
+                                     .where(AttractionCategory.category == "museum")))
+    scores = service.score(profile={"interests": ["museum"]}, visitor_id=None, attraction_ids=ids + [10**9])
+    assert set(scores) == set(ids) and all(0.0 <= v <= 1.0 for v in scores.values())
+    best = sorted(scores, key=scores.get, reverse=True)[:len(museum_ids & set(ids))]
+    assert set(best) == museum_ids & set(ids)

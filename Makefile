@@ -28,8 +28,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/causeway migrate
 	$(BIN)/causeway demo load
-	$(BIN)/causeway train --if-missing
 	$(BIN)/causeway demo events
+	$(BIN)/causeway train --if-missing
 	$(BIN)/causeway serve --host $(HOST) --port $(PORT)
 
 # Debian's chromium for the dashboard's browser test (Playwright drives it; no browser download).

@@ -5,8 +5,8 @@ fits :class:`~causeway.recommender.pipeline.RecommenderPipeline`, saves a versio
 artifact under ``settings.models_dir`` and points ``CURRENT`` at it; API workers load it
 on their next check.
 
-With fewer than ``--min-events`` real interaction events (a new destination, the demo),
-the history is topped up by :func:`causeway.recommender.simulate.simulate_visitors`, a
+With fewer than ``--min-events`` interaction events in the database (real, or simulated by
+``causeway demo events``), the history is topped up by :func:`causeway.recommender.simulate.simulate_visitors`, a
 seeded, documented simulation. The artifact's metadata then says ``events_source:
 simulated`` (or ``database+simulated``), and every recommendation served from it carries
 ``"simulated": true``.
@@ -53,8 +53,8 @@ def train(session: Session, models_dir: Path, *, min_events: int = 1000, simulat
     events = data.events_frame(session)
     real = events[~events["simulated"]]
     visitors = data.visitors_frame(session, sorted(events["visitor_id"].unique().tolist()))
-    source = "database"
-    if len(real) < min_events:
+    if len(events) < min_events:
+        # Too little history to learn from: add seeded simulated visitors (labelled).
         sim_visitors, sim_events = simulate_visitors(
             items, SimulationConfig(n_visitors=simulate_visitors_n, interest_frequency_exponent=0.0),
             seed=seed)
@@ -64,9 +64,12 @@ def train(session: Session, models_dir: Path, *, min_events: int = 1000, simulat
         sim_events = sim_events.assign(timestamp=sim_events["timestamp"] + shift)
         events = pd.concat([events, sim_events[events.columns]], ignore_index=True)
         visitors = pd.concat([visitors, sim_visitors], ignore_index=True)
+    # Simulated history, from the simulation above or from `causeway demo events`, is
+    # labelled in the artifact and in every list served from it.
+    if not events["simulated"].any():
+        source = "database"
+    else:
         source = "database+simulated" if len(real) else "simulated"
-    elif events["simulated"].any():
-        source = "database+simulated"
     if events.empty:
         raise NothingToTrain("no interaction events and simulation produced none")
     model = HybridRecommender(no_components=components, epochs=epochs, num_threads=threads,

@@ -2,7 +2,8 @@
 
 Keys (``key`` is ``settings.event_stream``): ``key`` the stream, ``key:dead`` the dead
 letters, ``key:epoch`` the stream's epoch, ``key:erased`` erasure tombstones (a sorted set
-scored by erasure time), ``key:seen:<event id>`` published ids (with a TTL).
+scored by erasure time), ``key:seen:<bucket>`` published ids -> their entry (one hash per
+``seen_ttl_seconds`` time bucket, expiring two buckets later).
 
 Publishing is one Lua script, so remembering an id (with the entry it went into) and
 queuing its event happen together or not at all: an id the stream answers "duplicate" for
@@ -13,6 +14,7 @@ The script also reads the group's state for the receipt in the same round trip.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 
 import redis
@@ -30,28 +32,43 @@ from causeway.analytics.stream import (
     stored_through,
 )
 
-# KEYS: stream, epoch. ARGV: group, new epoch, seen ttl, seen prefix, then id, payload pairs.
-# Returns {epoch, entry or "", last-delivered id or "", oldest pending id or "", then per
-# event "" when new, or the entry it was queued in before}.
-_PUBLISH = """
+# KEYS: stream, epoch, seen ids of this time bucket, of the previous one.
+# ARGV: group, new epoch, bucket lifetime (s), then the events as one blob of
+# "<id>\t<payload>\n" lines (compact JSON never holds a raw tab or newline): one argument
+# to pack instead of a thousand, and one HMGET/HSET per bucket instead of a command per id.
+# Returns {epoch, entry or "", last-delivered id or "", oldest pending id or "",
+# per event "" when new or the entry it was queued in before, comma-separated}.
+_PUBLISH = r"""
 local epoch = redis.call('SET', KEYS[2], ARGV[2], 'NX', 'GET')
 if not epoch then epoch = ARGV[2] end
-local fields, known = {}, {}
-for i = 5, #ARGV, 2 do
-  local before = redis.call('GET', ARGV[4] .. ARGV[i])
-  if before then
-    known[#known + 1] = before
-  else
-    known[#known + 1] = ''
-    fields[#fields + 1] = ARGV[i]
-    fields[#fields + 1] = ARGV[i + 1]
-  end
+local ids, payloads = {}, {}
+for id, payload in string.gmatch(ARGV[4], '([^\t\n]+)\t([^\n]*)\n') do
+  ids[#ids + 1] = id
+  payloads[#payloads + 1] = payload
 end
+local known, fields, seen = {}, {}, {}
 local entry = ''
-if #fields > 0 then
-  entry = redis.call('XADD', KEYS[1], '*', unpack(fields))
-  for i = 1, #fields, 2 do
-    redis.call('SET', ARGV[4] .. fields[i], entry, 'EX', ARGV[3])
+if #ids > 0 then
+  local cur = redis.call('HMGET', KEYS[3], unpack(ids))
+  local prev = redis.call('HMGET', KEYS[4], unpack(ids))
+  for i = 1, #ids do
+    local before = cur[i] or prev[i]
+    if before then
+      known[i] = before
+    else
+      known[i] = ''
+      fields[#fields + 1] = ids[i]
+      fields[#fields + 1] = payloads[i]
+    end
+  end
+  if #fields > 0 then
+    entry = redis.call('XADD', KEYS[1], '*', unpack(fields))
+    for i = 1, #fields, 2 do
+      seen[#seen + 1] = fields[i]
+      seen[#seen + 1] = entry
+    end
+    redis.call('HSET', KEYS[3], unpack(seen))
+    redis.call('EXPIRE', KEYS[3], ARGV[3], 'NX')
   end
 end
 local last, oldest = '', ''
@@ -70,9 +87,7 @@ if type(groups) == 'table' and not groups.err then
     end
   end
 end
-local out = {epoch, entry, last, oldest}
-for _, k in ipairs(known) do out[#out + 1] = k end
-return out
+return {epoch, entry, last, oldest, table.concat(known, ',')}
 """
 CHUNK = 1000  # events per script call: Lua's unpack() has a stack limit
 
@@ -108,12 +123,16 @@ class RedisEventStream(EventStream):
 
     # -- publishing ---------------------------------------------------------------------
     def _run(self, events: Sequence[tuple[str, bytes]]) -> Published:
-        args: list[str | bytes | int] = [self.group, secrets.token_hex(8), self._ttl, self._seen]
-        for event_id, payload in events:
-            args += [event_id, payload]
-        epoch, entry, last, oldest, *known = self._call(self._publish, keys=[self.key, self._epoch], args=args)
+        # Ids are remembered per time bucket of ``ttl`` seconds, for this and the next bucket:
+        # between one and two ``ttl`` in all.
+        bucket = int(time.time() // self._ttl)
+        keys = [self.key, self._epoch, f"{self._seen}{bucket}", f"{self._seen}{bucket - 1}"]
+        blob = b"".join(b"%s\t%s\n" % (event_id.encode(), payload) for event_id, payload in events)
+        epoch, entry, last, oldest, known = self._call(
+            self._publish, keys=keys, args=[self.group, secrets.token_hex(8), 2 * self._ttl, blob])
         receipt = Receipt(_str(epoch), stored_through(_str(last) or "0-0", _str(oldest) or None))
-        return Published([_str(k) or None for k in known], _str(entry) or None, receipt)
+        known_list = [k or None for k in _str(known).split(",")] if events else []
+        return Published(known_list, _str(entry) or None, receipt)
 
     def publish(self, events: Sequence[tuple[str, bytes]]) -> Published:
         known: list[str | None] = []

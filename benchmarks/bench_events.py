@@ -9,10 +9,12 @@ the same cores, so rates are for the whole box.
 
 1. stream: ``RedisEventStream.publish`` of pre-encoded 500-event batches (no API, no
    worker); then one worker drains them: the worker's write rate.
-2. http: C client threads POST 500-event batches for D seconds; the rate of accepted
-   events, POST latency, and the lag from the API receiving an event to its row being
-   committed (``stored_at - received_at`` of every row), plus how long after the last
-   POST the last row was stored.
+2. http: C client threads POST 500-event batches for D seconds, as fast as answered; the
+   rate of accepted events, POST latency, and the lag from the API receiving an event to
+   its row being committed (``stored_at - received_at`` of every row), how long after the
+   last POST the last row was stored, and when the board's overview (part 2's pandas
+   aggregates, cache off) counted them all. Then the same at a fixed ``--pace`` (5,000
+   events/s): the lag when the writers keep up.
 3. restart: the same load while Redis is killed (SIGKILL) and restarted mid-run. The
    clients follow the app's protocol: re-send a batch on 503 or a broken connection; keep
    each accepted batch until a receipt shows it written (``entry <= stored_through`` in
@@ -298,9 +300,10 @@ class Client:
 
 
 def run_clients(port: int, tokens: list[str], batches: list[Batch], concurrency: int, seconds: float,
-                protocol: bool) -> tuple[ClientStats, float]:
-    """``concurrency`` threads POST batches until ``seconds`` pass or the batches run out;
-    with ``protocol``, each then polls receipts until every batch it sent is written."""
+                protocol: bool, rate: float | None = None) -> tuple[ClientStats, float]:
+    """``concurrency`` threads POST batches until ``seconds`` pass or the batches run out (at
+    ``rate`` events/s in all, or as fast as answered); with ``protocol``, each then polls
+    receipts until every batch it sent is written."""
     lock = threading.Lock()
     todo = iter(batches)
     stats = [ClientStats() for _ in range(concurrency)]
@@ -308,12 +311,16 @@ def run_clients(port: int, tokens: list[str], batches: list[Batch], concurrency:
 
     def worker(i: int) -> None:
         client = Client(port, tokens[i::concurrency] or tokens, stats[i])
+        due = time.perf_counter() + (i / concurrency) * (len(batches[0].ids) * concurrency / rate if rate else 0)
         try:
             while time.perf_counter() < deadline:
                 with lock:
                     batch = next(todo, None)
                 if batch is None:
                     break
+                if rate:  # each thread sends its share of ``rate``
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                    due += len(batch.ids) * concurrency / rate
                 receipt = client.send(batch)
                 if protocol:
                     client.settle(receipt)
@@ -368,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--api-workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--event-workers", type=int, default=1, help="`causeway worker` processes")
     ap.add_argument("--seconds", type=float, default=20.0, help="length of the HTTP and restart runs")
+    ap.add_argument("--pace", type=float, default=5000.0,
+                    help="events/s of the paced HTTP run (lag at a rate the pipeline keeps up with)")
     ap.add_argument("--stream-events", type=int, default=200_000, help="events published in the stream run")
     ap.add_argument("--restart-at", type=float, default=6.0, help="seconds into the restart run Redis is killed")
     ap.add_argument("--down-for", type=float, default=1.0, help="seconds Redis stays down")
@@ -447,6 +456,19 @@ def main(argv: list[str] | None = None) -> int:
                 "stored_after_last_post_s": round(stored_s, 2), "aggregate_after_last_post_s": aggregate_s,
                 "overview_request_s": overview_s, "events_in_database": counter(), **counter.lag(since)}
 
+            # 2b. Through HTTP at a fixed rate: the lag when the pipeline keeps up.
+            batches = make_batches(int(args.pace * args.seconds / args.batch) + 1, args.batch, places, seed=4)
+            before, since = counter(), datetime.now(UTC)
+            stats, took = run_clients(port, tokens, batches, args.concurrency, args.seconds, protocol=False,
+                                      rate=args.pace)
+            last_post = time.perf_counter()
+            wait_until(lambda: counter() >= before + stats.accepted, 600, "paced events stored", every=0.02)
+            report["paced"] = {"target_events_per_s": args.pace, "events_per_s": round(stats.accepted / took),
+                               "post_p50_ms": round(pct(stats.latencies, 0.5), 1),
+                               "post_p99_ms": round(pct(stats.latencies, 0.99), 1),
+                               "stored_after_last_post_s": round(time.perf_counter() - last_post, 2),
+                               **counter.lag(since)}
+
             # 3. Redis killed and restarted in the middle.
             batches = make_batches(int(8_000 * args.seconds / args.batch) + 1, args.batch, places, seed=3)
             before = counter()
@@ -501,6 +523,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{h['stored_after_last_post_s']} s after the last POST; the board's overview counted it "
               f"{h['aggregate_after_last_post_s']} s after (one overview over {h['events_in_database']:,} "
               f"events: {h['overview_request_s']} s)")
+        p = report["paced"]
+        print(f"paced:  {p['events_per_s']:,} events/s (target {p['target_events_per_s']:,.0f}): POST p50 "
+              f"{p['post_p50_ms']} ms, p99 {p['post_p99_ms']} ms; lag received -> stored p50 {p['lag_p50_ms']} ms, "
+              f"p99 {p['lag_p99_ms']} ms, max {p['lag_max_ms']} ms")
         r = report["restart"]
         print(f"restart: Redis down {r['redis_down_s']} s; sent {r['events_sent']:,} events, counted "
               f"{r['events_counted']:,} (lost {r['lost']}); {r['retried_requests']} requests retried, "

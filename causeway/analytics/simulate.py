@@ -47,7 +47,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import uuid
 from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
 

@@ -167,25 +167,29 @@ def load_events(session: Session, scope: Scope, catalogue: pd.DataFrame,
     # pandas converts a column at once, far faster than a Python conversion per row.
     cols = [type_coerce(Event.occurred_at, String) if c == "occurred_at" else getattr(Event, c)
             for c in EVENT_COLUMNS]
-    stmt = select(*cols).where(Event.occurred_at >= lo, Event.occurred_at < hi)
-    sql_filter = scope.restricted and len(raw_ids) <= _SQL_IN_LIMIT
-    if sql_filter:
-        stmt = stmt.where(Event.attraction_id.in_(raw_ids) | (Event.type == "itinerary_created"))
-    rows = session.connection().execute(stmt).fetchall()
-    frame = pd.DataFrame(dict(zip(EVENT_COLUMNS, zip(*rows, strict=True), strict=True)) if rows
-                         else {c: [] for c in EVENT_COLUMNS})
-    itineraries = _itineraries(session, lo, hi)
+    in_range = (Event.occurred_at >= lo, Event.occurred_at < hi)
+    # Two queries, so each can use an index: events on attractions (by attraction and time
+    # when the scope is a few attractions), and itineraries (by time and type), with context.
+    stmt = select(*cols).where(*in_range, Event.type != "itinerary_created")
+    if scope.restricted and len(raw_ids) <= _SQL_IN_LIMIT:
+        stmt = stmt.where(Event.attraction_id.in_(raw_ids))
+    conn = session.connection()
+    frame = _frame(conn.execute(stmt).fetchall(), EVENT_COLUMNS)
+    created = _frame(conn.execute(select(*cols, Event.context).where(
+        *in_range, Event.type == "itinerary_created")).fetchall(), [*EVENT_COLUMNS, "context"])
+    itineraries = pd.DataFrame({
+        "itinerary_id": created["itinerary_id"],
+        "stops": [_stops(c.get("stops")) if isinstance(c, dict) else [] for c in created["context"]],
+        "days": [_days(c.get("days")) if isinstance(c, dict) else math.nan for c in created["context"]]})
+    if len(created):
+        frame = pd.concat([frame, created[EVENT_COLUMNS]], ignore_index=True) if len(frame) else created[EVENT_COLUMNS]
     return _prepare(frame, itineraries, scope, wanted, merged)
 
 
-def _itineraries(session: Session, lo: dt.datetime, hi: dt.datetime) -> pd.DataFrame:
-    rows = session.execute(select(Event.itinerary_id, Event.context, Event.occurred_at).where(
-        Event.type == "itinerary_created", Event.occurred_at >= lo, Event.occurred_at < hi)).all()
-    out = []
-    for itinerary_id, context, occurred_at in rows:
-        context = context if isinstance(context, dict) else {}
-        out.append((itinerary_id, occurred_at, _stops(context.get("stops")), _days(context.get("days"))))
-    return pd.DataFrame(out, columns=["itinerary_id", "occurred_at", "stops", "days"])
+def _frame(rows: list, columns: list[str]) -> pd.DataFrame:  # type: ignore[type-arg]
+    if not rows:
+        return pd.DataFrame({c: [] for c in columns})
+    return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
 
 
 def _stops(value: object) -> list[int]:

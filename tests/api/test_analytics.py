@@ -241,3 +241,17 @@ def test_report_parameters_are_validated(client, world) -> None:  # type: ignore
     assert get(client, "/v1/board/analytics/rollups", board, by="visitor").status_code == 422
     assert get(client, "/v1/board/analytics/top", board, metric="visitor_id").status_code == 422
     assert get(client, "/v1/board/analytics/timeseries", board, interval="hour").status_code == 422
+
+
+def test_every_report_answers_for_a_range_with_no_events(client, world) -> None:  # type: ignore[no-untyped-def]
+    board, venue = world["tokens"]["board"], world["tokens"]["venue"]
+    empty = {"from": "2025-01-01", "to": "2025-01-07"}
+    for name in ("overview", "timeseries", "rollups", "funnel", "dwell", "dispersal", "fairness", "patterns",
+                 "itineraries", "top", "rising"):
+        r = client.get(f"/v1/board/analytics/{name}", params=empty, headers=bearer(board))
+        assert r.status_code == 200, (name, r.text)
+        assert r.json()["suppressed_cells"] == 0 and r.json()["simulated"] is False
+    over = client.get("/v1/board/analytics/overview", params=empty, headers=bearer(board)).json()["rows"][0]
+    assert over["visits"] == 0 and over["visitors"] == 0
+    r = client.get("/v1/providers/castle-venue/analytics/dispersal", params=empty, headers=bearer(venue))
+    assert r.status_code == 200 and r.json()["summary"]["gini_visits"] is None

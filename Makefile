@@ -13,7 +13,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 
-.PHONY: run install browser test bench bench-recommender bench-recommendations bench-optw bench-itinerary eval-recommender iiif-validate bench-media bench-events clean
+.PHONY: run install browser test bench bench-recommender bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -91,6 +91,12 @@ iiif-validate: $(VENV)/.causeway-iiif
 # Rendition throughput for a 12-megapixel JPEG; IIIF tile latency cold and cached.
 bench-media: $(VENV)/.causeway-bench
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_media
+
+# Trajectory recommendation, CIKM'16 leave-one-out protocol: SHARED=path/to/shared make eval-trajectories
+eval-trajectories: $(STAMP)
+	for city in toronto osaka glasgow edinburgh; do \
+	  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/causeway eval trajectories --flickr $(SHARED)/datasets/flickr-poi/$$city || exit $$?; \
+	done
 
 clean:
 	rm -rf var .pytest_cache

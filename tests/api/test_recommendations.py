@@ -181,3 +181,16 @@ def test_scores_for_the_planner_follow_interests(app_client: TestClient, catalog
     assert set(scores) == set(ids) and all(0.0 <= v <= 1.0 for v in scores.values())
     best = sorted(scores, key=scores.get, reverse=True)[:len(museum_ids & set(ids))]
     assert set(best) == museum_ids & set(ids)
+
+
+def test_itineraries_use_the_trained_model(app_client: TestClient, catalogue: None,
+                                           session: Session, settings) -> None:  # type: ignore[no-untyped-def]
+    train(session, settings.models_dir, **SMALL)
+    me = visitor(app_client, {"interests": ["museum"], "base": {"lat": BELFAST[0], "lon": BELFAST[1]},
+                              "travel_mode": "public_transport"})
+    r = app_client.post("/v1/itineraries", json={"days": [{"date": "2026-11-24"}]}, headers=me)
+    assert r.status_code == 201, r.text
+    stops = [s for day in r.json()["days"] for s in day["stops"]]
+    visited = {s["attraction"]["name"] if isinstance(s.get("attraction"), dict) else s.get("name") for s in stops}
+    # A museum lover's Tuesday in Belfast (both museums open) includes both museums.
+    assert {"Titanic Belfast", "Ulster Museum"} <= visited, visited

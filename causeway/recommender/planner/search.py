@@ -4,7 +4,9 @@ Construction is greedy insertion by score² / time consumed, all routes at once.
 iterated local search follows Vansteenwegen et al. (2009): shake (remove a run of
 consecutive stops from every route), then re-fill greedily; we add random removal,
 a "replace" move (drop a stop to make room for a better one), and 2-opt/relocate moves
-within a day and moves across days that free time for further insertions.
+within a day and moves across days that free time for further insertions. Every
+iteration perturbs a copy of the current solution, re-fills and polishes it (local
+search to a local optimum), and keeps it when it is no worse.
 
 Determinism: all randomness comes from ``random.Random(seed)``. The search stops after
 ``max_iterations`` or ``time_limit`` seconds, whichever comes first; with an iteration
@@ -72,6 +74,13 @@ class Search:
         self.is_cand[np.asarray(prob.customers, dtype=np.int64)] = True
         self.is_cand[list(prob.follower)] = False  # placed by the caller, never scanned
         self.deadline = float("inf")
+        # Knobs (measured on the OPTW benchmarks, see benchmarks/optw.md): days of up to
+        # ``compress_max`` stops also get the exhaustive end-time compress; the largest
+        # removal is ``shake_frac`` times the mean stops per day; after ``restart_after``
+        # iterations without a new best the search goes back to the best.
+        self.compress_max = 15
+        self.shake_frac = 1.0
+        self.restart_after = 100
 
     # ----------------------------------------------------------------- building blocks
     def unrouted(self, sol: Solution) -> np.ndarray:
@@ -188,6 +197,113 @@ class Search:
             schedule(self.prob, r, rt)
         return improved
 
+    # ----------------------------------------------------------------- fast intra-day moves
+    def _simulate(self, r: int, t: float, loc: int, seq: list[int]) -> tuple[float, int]:
+        """Departure time and place after ``seq`` from (``t``, ``loc``); inf if a window fails."""
+        tl, dl, wins = self.prob.tl, self.prob.dl, self.prob.windows[r]
+        for j in seq:
+            a = t + tl[loc][j]
+            for o, c in wins[j]:
+                s = a if a > o else o
+                if s <= c + EPS:
+                    break
+            else:
+                return INF, loc
+            t = s + dl[j]
+            loc = j
+        return t, loc
+
+    def tighten(self, sol: Solution, r: int, window: int = 12) -> bool:
+        """Relocate and 2-opt inside day ``r`` while they shorten the day's travel.
+
+        A move is kept when it cuts the travel time and the first stop after the part it
+        reorders is reached no later than before, so the rest of the day stays feasible
+        and no later (the maximum-shift argument of the insertion test). Travel deltas of
+        every move come from one numpy expression; only the improving ones are simulated,
+        and only over the reordered part. Days with a lunch break use :meth:`compress`.
+        """
+        prob = self.prob
+        rt = sol.routes[r]
+        if any(j in prob.follower for j in rt.nodes) or len(rt.nodes) < 3:
+            return self.compress(sol, r)
+        T = self.scan.T
+        improved = False
+        for _ in range(200):
+            if time.perf_counter() >= self.deadline:
+                break
+            nodes = rt.nodes
+            n = len(nodes)
+            seq = np.array([prob.route_start[r], *nodes, prob.route_end[r]])
+            # departure from position k (k = 0 is the day's start), arrival at k (n + 1 = end)
+            dep = [prob.time_start[r]] + [s + prob.dl[j] for s, j in zip(rt.start, nodes)]
+            arr = [0.0] + rt.arr + [rt.end_arrival]
+            fw = T[seq[:-1], seq[1:]]                  # edge k -> k+1, k = 0..n
+            moves = self._moves(T, seq, fw, n, window)
+            done = False
+            for kind, a, b in moves:
+                # a, b: positions in seq (1..n are stops)
+                if kind == 0:   # 2-opt: reverse seq[a..b]
+                    lo, q = a, b + 1
+                    region = [int(x) for x in seq[a:b + 1][::-1]]
+                elif a < b:     # relocate stop at a to just before b (b > a + 1)
+                    lo, q = a, b
+                    region = [int(x) for x in seq[a + 1:b]] + [int(seq[a])]
+                else:           # relocate stop at a to just before b (b < a)
+                    lo, q = b, a + 1
+                    region = [int(seq[a])] + [int(x) for x in seq[b:a]]
+                t, loc = self._simulate(r, dep[lo - 1], int(seq[lo - 1]), region)
+                if t == INF:
+                    continue
+                if t + T[loc, seq[q]] <= arr[q] + 1e-7:
+                    rt.nodes = [int(x) for x in seq[1:lo]] + region + \
+                        [int(x) for x in seq[q:n + 1]]
+                    schedule(prob, r, rt)
+                    improved = done = True
+                    break
+            if not done:
+                break
+        return improved
+
+    @staticmethod
+    def _moves(T: np.ndarray, seq: np.ndarray, fw: np.ndarray, n: int,
+               window: int) -> list[tuple[int, int, int]]:
+        """Travel-reducing 2-opt and relocate moves within ``window`` positions, best first.
+
+        Returns ``(kind, a, b)``: kind 0 reverses positions a..b, kind 1 moves the stop at
+        position a to just before position b (positions in ``seq``, 1..n are stops).
+        """
+        w = min(window, n + 1)
+        pos = np.arange(1, n + 1)
+        # 2-opt over a..b = a + k, k = 1..w; reversed inner travel from prefix sums, so
+        # asymmetric travel is handled too
+        bw = T[seq[1:], seq[:-1]]
+        cf = np.concatenate(([0.0], np.cumsum(fw)))
+        cb = np.concatenate(([0.0], np.cumsum(bw)))
+        a2 = np.repeat(pos, w)
+        b2 = a2 + np.tile(np.arange(1, w + 1), n)
+        keep = b2 <= n
+        a2, b2 = a2[keep], b2[keep]
+        d2 = (T[seq[a2 - 1], seq[b2]] + (cb[b2] - cb[a2]) + T[seq[a2], seq[b2 + 1]]
+              - (cf[b2 + 1] - cf[a2 - 1]))
+        # relocate a to before b, b in a+2..a+w+1 or a-w..a-1
+        offs = np.concatenate((np.arange(2, w + 2), -np.arange(1, w + 1)))
+        a1 = np.repeat(pos, offs.size)
+        b1 = a1 + np.tile(offs, n)
+        keep = (b1 >= 1) & (b1 <= n + 1)
+        a1, b1 = a1[keep], b1[keep]
+        rem = T[seq[pos - 1], seq[pos + 1]] - fw[pos - 1] - fw[pos]
+        d1 = rem[a1 - 1] + T[seq[b1 - 1], seq[a1]] + T[seq[a1], seq[b1]] - \
+            T[seq[b1 - 1], seq[b1]]
+        d = np.concatenate((d2, d1))
+        good = np.flatnonzero(d < -1e-7)
+        if good.size == 0:
+            return []
+        good = good[np.argsort(d[good], kind="stable")]
+        kinds = (good >= d2.size).astype(np.int64)
+        aa = np.concatenate((a2, a1))[good]
+        bb = np.concatenate((b2, b1))[good]
+        return list(zip(kinds.tolist(), aa.tolist(), bb.tolist()))
+
     def replace(self, sol: Solution, only: list[int] | None = None) -> bool:
         """Best single exchange of a visited stop for an unvisited one with a higher score.
 
@@ -260,7 +376,9 @@ class Search:
             if time.perf_counter() >= self.deadline:
                 return
             for r in range(self.prob.n_routes):
-                self.compress(sol, r)
+                self.tighten(sol, r)
+                if len(sol.routes[r].nodes) <= self.compress_max:
+                    self.compress(sol, r)
             self.fill(sol)
             if self.replace(sol):
                 self.fill(sol)
@@ -271,45 +389,47 @@ class Search:
     def run(self, initial: Solution | None = None) -> tuple[Solution, SearchStats]:
         prob, params, rng = self.prob, self.params, self.rng
         t0 = time.perf_counter()
-        deadline = self.deadline = t0 + params.time_limit
-        sol = initial.copy() if initial is not None else Solution.empty(prob)
-        self.fill(sol)
-        best, best_score, best_it = sol.copy(), sol.score, 0
-        n_cand = max(1, int(self.is_cand.sum()))
-        max_size = max(2, n_cand // (3 * prob.n_routes))
+        self.deadline = deadline = t0 + params.time_limit
+        cur = initial.copy() if initial is not None else Solution.empty(prob)
+        self.fill(cur)
+        self.polish(cur)
+        best, best_score, best_it = cur.copy(), cur.score, 0
         size, begin, since = 1, 0, 0
         it = 0
         stopped = "iterations"
         n = prob.travel.shape[0]
-        self.polish_margin = 0.03 * max(best_score, 1.0)
         while it < params.max_iterations:
             if time.perf_counter() >= deadline:
                 stopped = "time"
                 break
             it += 1
-            before = set(j for rt in sol.routes for j in rt.nodes)
+            stops = sum(len(rt.nodes) for rt in cur.routes) / prob.n_routes
+            max_size = max(2, int(self.shake_frac * stops))
+            trial = cur.copy()
+            before = set(j for rt in trial.routes for j in rt.nodes)
             if rng.random() < 0.5:
-                self.shake(sol, size, begin)
+                self.shake(trial, size, begin)
             else:
-                self.remove_random(sol, rng.randint(1, max_size))
-            removed = list(before.difference(j for rt in sol.routes for j in rt.nodes))
+                self.remove_random(trial, rng.randint(1, max_size))
+            removed = list(before.difference(j for rt in trial.routes for j in rt.nodes))
             noise = 1.0 + 0.3 * self.np_rng.random(n)
-            self.fill(sol, noise, removed)
-            self.fill(sol)
-            if sol.score >= best_score - self.polish_margin:
-                self.polish(sol)
-            score = sol.score
+            self.fill(trial, noise, removed)
+            self.fill(trial)
+            self.polish(trial)
+            score = trial.score
             if score > best_score + EPS:
-                best, best_score, best_it = sol.copy(), score, it
+                best, best_score, best_it = trial.copy(), score, it
                 size, since = 1, 0
             else:
                 since += 1
                 size += 1
+            if score >= cur.score - EPS:
+                cur = trial
             begin += size
             if size > max_size:
                 size = 1
-            if since and since % 200 == 0:
-                sol = best.copy()
+            if since and since % self.restart_after == 0:
+                cur = best.copy()
         stats = SearchStats(iterations=it, seconds=time.perf_counter() - t0,
                             best_iteration=best_it, stopped_by=stopped)
         return best, stats

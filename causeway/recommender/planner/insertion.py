@@ -48,6 +48,20 @@ class InsertionScan:
             n = len(nodes)
             loc, d = prob.route_start[r], prob.time_start[r]
             end_slack = prob.time_end[r] - rt.end_arrival
+            if not follower or follower.isdisjoint(nodes):  # the common case, in bulk
+                prev_loc.append(loc)
+                prev_loc += nodes
+                dep.append(d)
+                dep += rt.dep
+                next_loc += nodes
+                next_loc.append(prob.route_end[r])
+                old += arr
+                old.append(rt.end_arrival)
+                slack += rt.slack
+                slack.append(end_slack)
+                rid += [r] * (n + 1)
+                pos += range(n + 1)
+                continue
             for p in range(n + 1):
                 prev_loc.append(loc)
                 dep.append(d)

@@ -108,7 +108,8 @@ def find_start(windows: Sequence[tuple[float, float]], arrival: float) -> tuple[
 class Route:
     """One day's visits with its schedule and forward slack ("max shift")."""
 
-    __slots__ = ("nodes", "arr", "start", "latest", "maxshift", "end_arrival", "score")
+    __slots__ = ("nodes", "arr", "start", "latest", "maxshift", "dep", "slack", "end_arrival",
+                 "score")
 
     def __init__(self, nodes: list[int] | None = None) -> None:
         self.nodes: list[int] = nodes if nodes is not None else []
@@ -116,6 +117,8 @@ class Route:
         self.start: list[float] = []
         self.latest: list[float] = []
         self.maxshift: list[float] = []
+        self.dep: list[float] = []    # departure from each stop (start + duration)
+        self.slack: list[float] = []  # wait + maximum shift: the delay each stop absorbs
         self.end_arrival = 0.0
         self.score = 0.0
 
@@ -123,6 +126,7 @@ class Route:
         r = Route(self.nodes[:])
         r.arr, r.start, r.latest, r.maxshift = self.arr[:], self.start[:], self.latest[:], \
             self.maxshift[:]
+        r.dep, r.slack = self.dep[:], self.slack[:]
         r.end_arrival, r.score = self.end_arrival, self.score
         return r
 
@@ -141,6 +145,7 @@ def schedule(prob: Problem, r: int, route: Route) -> bool:
     arr: list[float] = []
     st: list[float] = []
     lat: list[float] = []
+    dep: list[float] = []
     score = 0.0
     sl = prob.sl
     feasible = True
@@ -158,19 +163,22 @@ def schedule(prob: Problem, r: int, route: Route) -> bool:
         st.append(s)
         lat.append(c)
         t = s + dl[j]
+        dep.append(t)
         score += sl[j]
     end_arr = t + tl[loc][prob.route_end[r]]
     if end_arr > prob.time_end[r] + EPS:
         feasible = False
     ms = [0.0] * len(st)
+    slack = [0.0] * len(st)
     nxt = prob.time_end[r] - end_arr  # wait at the end depot is 0
     for i in range(len(st) - 1, -1, -1):
         m = lat[i] - st[i]
         if nxt < m:
             m = nxt
         ms[i] = m
-        nxt = (st[i] - arr[i]) + m
+        nxt = slack[i] = (st[i] - arr[i]) + m
     route.arr, route.start, route.latest, route.maxshift = arr, st, lat, ms
+    route.dep, route.slack = dep, slack
     route.end_arrival, route.score = end_arr, score
     return feasible
 

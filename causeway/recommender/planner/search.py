@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from causeway.recommender.planner.insertion import InsertionScan
-from causeway.recommender.planner.problem import EPS, INF, Problem, Solution, schedule
+from causeway.recommender.planner.problem import EPS, INF, Problem, Route, Solution, schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,7 @@ class Search:
         self.compress_max = 15
         self.shake_frac = 1.0
         self.restart_after = 100
+        self.replace_max = 30
 
     # ----------------------------------------------------------------- building blocks
     def unrouted(self, sol: Solution) -> np.ndarray:
@@ -316,25 +317,34 @@ class Search:
         if only is not None:
             cands_all = np.intersect1d(cands_all, only)
         best_gain, best_move = EPS, None
-        for r, rt in enumerate(sol.routes):
-            for i, j in enumerate(rt.nodes):
-                if j in fixed:
-                    continue
-                cands = cands_all[sc[cands_all] > prob.sl[j] + EPS]
-                if cands.size == 0:
-                    continue
-                trial = sol.copy()
-                trial.remove(prob, r, i)
-                ok, shift, pos_arrays = self.scan.evaluate(trial, cands, [r])
-                if not ok.any():
-                    continue
-                cols = np.flatnonzero(ok.any(axis=0))
-                gain = float(sc[cands[cols]].max()) - prob.sl[j]
-                if gain > best_gain:
-                    c = cols[int(sc[cands[cols]].argmax())]
-                    row = int(np.where(ok[:, c], shift[:, c], INF).argmin())
-                    best_gain = gain
-                    best_move = (r, i, int(pos_arrays[6][row]), int(cands[c]))
+        if cands_all.size == 0:
+            return False
+        top = float(sc[cands_all].max())
+        # lowest-scoring stops first: they can gain most, and a gain found bounds the rest
+        order = sorted((prob.sl[j], r, i) for r, rt in enumerate(sol.routes)
+                       for i, j in enumerate(rt.nodes) if j not in fixed)
+        for sj, r, i in order:
+            if top - sj <= best_gain:
+                break
+            rt = sol.routes[r]
+            j = rt.nodes[i]
+            cands = cands_all[sc[cands_all] > sj + best_gain]
+            if cands.size == 0:
+                continue
+            trial = Solution.__new__(Solution)  # only day r changes: share the others
+            trial.routes = sol.routes[:]
+            trial.routes[r] = Route(rt.nodes[:i] + rt.nodes[i + 1:])
+            schedule(prob, r, trial.routes[r])
+            ok, shift, pos_arrays = self.scan.evaluate(trial, cands, [r])
+            if not ok.any():
+                continue
+            cols = np.flatnonzero(ok.any(axis=0))
+            gain = float(sc[cands[cols]].max()) - prob.sl[j]
+            if gain > best_gain:
+                c = cols[int(sc[cands[cols]].argmax())]
+                row = int(np.where(ok[:, c], shift[:, c], INF).argmin())
+                best_gain = gain
+                best_move = (r, i, int(pos_arrays[6][row]), int(cands[c]))
         if best_move is None:
             return False
         r, i, p, c = best_move
@@ -343,6 +353,68 @@ class Search:
         if not trial.insert(prob, r, p, c):
             return False
         sol.routes, sol.where = trial.routes, trial.where
+        return True
+
+    def swap_in(self, sol: Solution) -> bool:
+        """Best exchange of a stop for a higher-scoring unvisited node at the same place.
+
+        Vectorised over every (stop, candidate) pair of a day: the candidate must fit its
+        window after the previous stop, and the delay it causes at the next stop must be
+        within that stop's wait plus maximum shift, the O(1) insertion test. Days with a
+        lunch break, and problems with several windows a day, use :meth:`replace`.
+        """
+        prob = self.prob
+        if prob.n_windows != 1:
+            return self.replace(sol)
+        cands = self.unrouted(sol)
+        if cands.size == 0:
+            return False
+        T, sc, fixed = self.scan.T, self.scan.score, prob.fixed
+        best_gain, best_move = EPS, None
+        for r, rt in enumerate(sol.routes):
+            nodes = rt.nodes
+            n = len(nodes)
+            if n == 0:
+                continue
+            if any(j in prob.follower for j in nodes):
+                continue
+            seq = np.array([prob.route_start[r], *nodes, prob.route_end[r]])
+            dep = np.array([prob.time_start[r]] + [s + prob.dl[j] for s, j in
+                                                     zip(rt.start, nodes)])
+            arr = np.array(rt.arr + [rt.end_arrival])
+            slack = np.array([s - a + m for s, a, m in zip(rt.start, rt.arr, rt.maxshift)]
+                             + [prob.time_end[r] - rt.end_arrival])
+            stops = np.array([i for i, j in enumerate(nodes) if j not in fixed], dtype=np.int64)
+            if stops.size == 0:
+                continue
+            gain = sc[cands][None, :] - sc[seq[stops + 1]][:, None]
+            if not (gain > best_gain).any():
+                continue
+            arrive = dep[stops][:, None] + T[seq[stops][:, None], cands[None, :]]
+            start = np.maximum(arrive, self.scan.wopen1[r, cands][None, :])
+            ok = start <= self.scan.wclose1[r, cands][None, :] + EPS
+            shift = (start + self.scan.dur[cands][None, :]
+                     + T[cands[None, :], seq[stops + 2][:, None]] - arr[stops + 1][:, None])
+            ok &= shift <= slack[stops + 1][:, None] + EPS
+            ok &= gain > best_gain
+            if not ok.any():
+                continue
+            g = np.where(ok, gain - 1e-9 * shift, -INF)
+            flat = int(g.argmax())
+            row, col = divmod(flat, g.shape[1])
+            best_gain = float(gain[row, col])
+            best_move = (r, int(stops[row]), int(cands[col]))
+        if best_move is None:
+            return False
+        r, i, c = best_move
+        rt = sol.routes[r]
+        old = rt.nodes[i]
+        rt.nodes[i] = c
+        if not schedule(prob, r, rt):  # defensive: rounding, never keep a broken day
+            rt.nodes[i] = old
+            schedule(prob, r, rt)
+            return False
+        sol.where[old], sol.where[c] = -1, r
         return True
 
     def across_days(self, sol: Solution) -> bool:
@@ -380,7 +452,8 @@ class Search:
                 if len(sol.routes[r].nodes) <= self.compress_max:
                     self.compress(sol, r)
             self.fill(sol)
-            if self.replace(sol):
+            long = sum(len(rt.nodes) for rt in sol.routes) > self.replace_max
+            if (self.swap_in(sol) or self.replace(sol)) if long else self.replace(sol):
                 self.fill(sol)
             elif not (self.prob.n_routes > 1 and self.across_days(sol)):
                 break

@@ -66,6 +66,9 @@ class Problem:
     wopen: np.ndarray = field(init=False, repr=False)
     wclose: np.ndarray = field(init=False, repr=False)
     n_windows: int = field(init=False)
+    lean: bool = field(init=False)
+    open1: list[list[float]] = field(init=False, repr=False)
+    close1: list[list[float]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         n = self.travel.shape[0]
@@ -91,6 +94,10 @@ class Problem:
                 for q, (o, c) in enumerate(w):
                     op[r, j, q], cl[r, j, q] = o, c
         self.wopen, self.wclose, self.n_windows = op, cl, k
+        # one window a day and no lunch: schedule() takes a lean path over these lists
+        self.lean = k == 1 and not self.follower
+        self.open1 = op[:, :, 0].tolist()
+        self.close1 = cl[:, :, 0].tolist()
 
 
 def find_start(windows: Sequence[tuple[float, float]], arrival: float) -> tuple[float, float]:
@@ -149,7 +156,25 @@ def schedule(prob: Problem, r: int, route: Route) -> bool:
     score = 0.0
     sl = prob.sl
     feasible = True
-    for j in route.nodes:
+    if prob.lean:
+        o1, c1 = prob.open1[r], prob.close1[r]
+        for j in route.nodes:
+            a = t + tl[loc][j]
+            loc = j
+            s = o1[j]
+            if a > s:
+                s = a
+            c = c1[j]
+            if s > c + EPS:
+                feasible = False
+                s = c = a
+            arr.append(a)
+            st.append(s)
+            lat.append(c)
+            t = s + dl[j]
+            dep.append(t)
+            score += sl[j]
+    for j in (() if prob.lean else route.nodes):
         if j in follower:
             a = t
         else:

@@ -81,7 +81,8 @@ class Search:
         self.compress_max = 15
         self.shake_frac = 1.0
         self.restart_after = 100
-        self.replace_max = 30
+        self.replace_max = 30  # beyond this many stops, try swap_in before replace
+        self._tight: dict[int, list[int]] = {}
 
     # ----------------------------------------------------------------- building blocks
     def unrouted(self, sol: Solution) -> np.ndarray:
@@ -448,9 +449,12 @@ class Search:
             if time.perf_counter() >= self.deadline:
                 return
             for r in range(self.prob.n_routes):
+                if self._tight.get(r) == sol.routes[r].nodes:
+                    continue  # already a local optimum of the moves inside a day
                 self.tighten(sol, r)
                 if len(sol.routes[r].nodes) <= self.compress_max:
                     self.compress(sol, r)
+                self._tight[r] = sol.routes[r].nodes[:]
             self.fill(sol)
             long = sum(len(rt.nodes) for rt in sol.routes) > self.replace_max
             if (self.swap_in(sol) or self.replace(sol)) if long else self.replace(sol):

@@ -422,12 +422,22 @@ class Search:
         """Move one stop to another day when the time it frees lets more in (first found)."""
         prob = self.prob
         base = sol.score
+        movable = np.array([j for rt in sol.routes for j in rt.nodes if j not in prob.fixed],
+                           dtype=np.int64)
+        if movable.size == 0:
+            return False
+        # where each stop could go: one scan per day (a stop's own day does not change
+        # the other days' positions, so this equals the scan after removing it)
+        fits = []
+        for r2 in range(prob.n_routes):
+            ok = self.scan.evaluate(sol, movable, [r2])[0]
+            fits.append(set(movable[ok.any(axis=0)].tolist()))
         for r, rt in enumerate(sol.routes):
             for i, j in enumerate(rt.nodes):
                 if j in prob.fixed or time.perf_counter() >= self.deadline:
                     continue
                 for r2 in range(prob.n_routes):
-                    if r2 == r:
+                    if r2 == r or j not in fits[r2]:
                         continue
                     one = np.array([j])
                     trial = sol.copy()

@@ -10,7 +10,7 @@ import pytest
 from causeway.recommender.evaluation import flickr_recsys as fr
 
 
-def _write_lim(root, n_users: int = 40, seed: int = 0):
+def _write_lim(root, n_users: int = 40, seed: int = 0, max_sequences: int = 3):
     """POI-Test.csv and userVisits-Test-allPOI.csv shaped like Lim's files (quoted, CRLF)."""
     rng = np.random.default_rng(seed)
     lim = root / "lim"
@@ -24,7 +24,7 @@ def _write_lim(root, n_users: int = 40, seed: int = 0):
     for u in range(n_users):
         liked = [i for i, t in enumerate(themes) if t == ("Museum", "Park")[u % 2]]
         t0 = 1_300_000_000 + u * 10_000_000
-        for s in range(int(rng.integers(1, 4))):
+        for s in range(int(rng.integers(1, max_sequences + 1))):
             for poi in rng.choice(liked, size=int(rng.integers(1, 3)), replace=False):
                 for _ in range(2):
                     rows.append(f'{photo};"{u}@N0{u % 7}";{t0 + s * 86_400 + photo};"{poi + 1}";'
@@ -121,3 +121,21 @@ def test_grid_overrides():
     for bad in ("epochs", "epochs=", "colour=red"):
         with pytest.raises(ValueError, match="--set"):
             fr.parse_overrides([bad])
+
+
+def test_rolling_validation_folds_step_back_in_time(tmp_path):
+    city = fr.load_city(_write_lim(tmp_path, max_sequences=5))
+    n_users = int(city.sequences["user"].max()) + 1
+    train, test = fr.split_last_sequence(city.sequences)
+    users = set(test["user"].tolist())
+    first, second = fr.validation_folds(city, train, users, n_users, n_folds=2)
+    assert set(second.train.index) < set(first.train.index) < set(train.index)
+    times = train.set_index(["user", "seq"])["time"]
+    held_first = set(train.index) - set(first.train.index)
+    held_second = set(first.train.index) - set(second.train.index)
+    assert held_first and held_second
+    # fold 2 holds out, per user, a sequence no later than the one fold 1 held out
+    t1 = train.loc[list(held_first)].groupby("user")["time"].min()
+    t2 = train.loc[list(held_second)].groupby("user")["time"].max()
+    assert (t2 <= t1.reindex(t2.index)).all()
+    assert len(fr.validation_folds(city, train, users, n_users, n_folds=1)) == 1

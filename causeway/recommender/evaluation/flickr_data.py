@@ -160,3 +160,23 @@ def validation_fold(city: CityData, train: pd.DataFrame, eval_users: set[int], n
     v_test = v_test[v_test["user"].isin(eval_users)]
     v_train = train[~train.index.isin(v_test.index)]
     return make_fold(city, v_train, v_test, n_users, exclude_seen=exclude_seen)
+
+
+def validation_folds(city: CityData, train: pd.DataFrame, eval_users: set[int], n_users: int,
+                     n_folds: int = 2, exclude_seen: bool = False) -> list[Fold]:
+    """Rolling-origin validation: fold 1 holds out each evaluated user's last training
+    sequence; fold ``j + 1`` does the same on fold ``j``'s training data (so it holds out
+    the sequence before), for users who still have >= 2 sequences. More folds mean more
+    validation users per choice, hence less noisy choices on these small cities."""
+    if n_folds < 1:
+        raise ValueError("n_folds must be 1 or larger.")
+    folds: list[Fold] = []
+    data = train
+    for _ in range(n_folds):
+        fold = validation_fold(city, data, eval_users, n_users, exclude_seen=exclude_seen)
+        if not len(fold.users):
+            break
+        folds.append(fold)
+        assert fold.train is not None
+        data = fold.train
+    return folds

@@ -50,6 +50,7 @@ def area_matrix(city: CityData, cell_km: float = AREA_CELL_KM) -> sp.csr_matrix:
 
 def lightfm_features(city: CityData, inter: sp.csr_matrix, *, hybrid: bool,
                      user_history: bool, theme_weight: float = 1.0, area_weight: float = 0.0,
+                     recent: sp.csr_matrix | None = None,
                      ) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
     """(user_features, item_features) for the LightFM variants; None = identity.
 
@@ -57,7 +58,9 @@ def lightfm_features(city: CityData, inter: sp.csr_matrix, *, hybrid: bool,
     cell, row-normalised. User features (``user_history``): identity, the POIs of the
     user's training visits and, for the hybrid, their themes and (with ``area_weight``)
     areas, each block row-normalised, the way a stated-interest profile enters the product
-    model.
+    model. With ``recent`` ([n_users, n_items], the POIs of each user's latest training
+    sequence) the user features also carry those POIs and (with ``area_weight``) areas:
+    where the visitor was last.
     """
     n_users, n_items = inter.shape
     themes = city.theme_matrix()
@@ -76,20 +79,30 @@ def lightfm_features(city: CityData, inter: sp.csr_matrix, *, hybrid: bool,
             ublocks.append(_row_normalise(binary @ themes))
             if areas is not None:
                 ublocks.append(_row_normalise(binary @ areas))
+            if recent is not None:
+                last = (recent > 0).astype(np.float32)
+                ublocks.append(_row_normalise(last))
+                if areas is not None:
+                    ublocks.append(_row_normalise(last @ areas))
         user_f = _row_normalise(sp.hstack(ublocks, format="csr"))
     return user_f, item_f
 
 
 def fit_lightfm(city: CityData, inter: sp.csr_matrix, params: dict[str, Any], seed: int,
-                *, hybrid: bool) -> Scorer:
-    """Train a LightFM variant and return its scorer."""
+                *, hybrid: bool, recent: sp.csr_matrix | None = None) -> Scorer:
+    """Train a LightFM variant and return its scorer (``recent``: see
+    :func:`lightfm_features`; used when ``params["recent_features"]`` is true)."""
     p = dict(params)
     user_history = bool(p.pop("user_history", False))
     weighting = p.pop("weighting", "binary")
     theme_weight = float(p.pop("theme_weight", 1.0))
     area_weight = float(p.pop("area_weight", 0.0))
+    use_recent = bool(p.pop("recent_features", False))
+    if use_recent and recent is None:
+        raise ValueError("recent_features needs the latest-sequence matrix.")
     uf, itf = lightfm_features(city, inter, hybrid=hybrid, user_history=user_history,
-                               theme_weight=theme_weight, area_weight=area_weight)
+                               theme_weight=theme_weight, area_weight=area_weight,
+                               recent=recent if use_recent else None)
     binary = (inter > 0).astype(np.float32).tocoo()
     weight = None
     if weighting == "log":
@@ -113,7 +126,8 @@ def als_builder(fold: Fold) -> Builder:
 
 def lightfm_builder(city: CityData, fold: Fold, *, hybrid: bool) -> Builder:
     """LightFM CF (identity features) or hybrid on the fold's training interactions."""
-    return lambda params, seed: fit_lightfm(city, fold.inter, params, seed, hybrid=hybrid)
+    return lambda params, seed: fit_lightfm(city, fold.inter, params, seed, hybrid=hybrid,
+                                            recent=fold.recent)
 
 
 def popularity_builder(fold: Fold) -> Builder:
@@ -220,24 +234,32 @@ class Tuned:
                           "validation_ndcg@10": self.prior_validation_ndcg}}
 
 
-def tune(name: str, fold: Fold, n_items: int, grid: list[dict[str, Any]], build: Builder,
-         seeds: Sequence[int], blends: list[PriorBlend]) -> Tuned:
-    """Pick, by mean validation NDCG@10 over ``seeds``, the best plain grid point and the
-    best (grid point, blend) pair."""
-    rel = relevance_matrix(fold, n_items)
+def tune(name: str, folds: Sequence[Fold], n_items: int, grid: list[dict[str, Any]],
+         builders: Sequence[Builder], seeds: Sequence[int], blends: list[PriorBlend]) -> Tuned:
+    """Pick the best plain grid point and the best (grid point, blend) pair by validation
+    NDCG@10, averaged over the users of all ``folds`` (each with its own builder) and over
+    ``seeds``."""
+    rels = [relevance_matrix(f, n_items) for f in folds]
+    weights = np.array([len(f.users) for f in folds], dtype=np.float64)
+    weights /= weights.sum()
     best_plain: tuple[float, dict[str, Any]] = (-1.0, grid[0])
     best_blend: tuple[float, dict[str, Any], PriorBlend] = (-1.0, grid[0], blends[0])
     for params in grid:
-        raws = [np.asarray(build(params, s)(fold.users), dtype=np.float64) for s in seeds]
-        plain = float(np.mean([ndcg_matrix(fold.mask_seen(r), rel) for r in raws]))
+        plain = 0.0
+        terms: list[tuple[float, Fold, np.ndarray, BlendTerms]] = []
+        for f, rel, w, build in zip(folds, rels, weights, builders):
+            for s in seeds:
+                raw = np.asarray(build(params, s)(f.users), dtype=np.float64)
+                plain += w * ndcg_matrix(f.mask_seen(raw), rel) / len(seeds)
+                terms.append((w / len(seeds), f, rel, blend_terms(f, raw)))
         if plain > best_plain[0]:
             best_plain = (plain, params)
-        terms = [blend_terms(fold, r) for r in raws]
         for blend in blends:
-            score = float(np.mean([ndcg_matrix(fold.mask_seen(t.combine(blend)), rel)
-                                   for t in terms]))
+            score = sum(w * ndcg_matrix(f.mask_seen(t.combine(blend)), rel)
+                        for w, f, rel, t in terms)
             if score > best_blend[0]:
                 best_blend = (score, params, blend)
     print(f"  tuned {name}: validation NDCG@10 {best_plain[0]:.4f} with {best_plain[1]}; "
           f"+ prior {best_blend[0]:.4f} with {best_blend[1]}, {best_blend[2]}", file=sys.stderr)
-    return Tuned(best_plain[1], best_plain[0], best_blend[1], best_blend[2], best_blend[0])
+    return Tuned(best_plain[1], float(best_plain[0]), best_blend[1], best_blend[2],
+                 float(best_blend[0]))

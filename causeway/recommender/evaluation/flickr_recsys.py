@@ -14,9 +14,10 @@ Protocol (issue 3)
   (about 45% of held-out POIs were already in the user's training history in every city),
   so excluding them would make most of the truth unreachable. ``--exclude-seen`` runs
   the discovery task instead (seen POIs removed from rankings and truth).
-* Hyperparameters of every tuned method are chosen on a validation split carved from the
-  training data the same way (each evaluated user's last *training* sequence, for users
-  with at least two), by mean NDCG@10 over two seeds; the test sequences are never used
+* Hyperparameters of every tuned method are chosen on validation splits carved from the
+  training data the same way: each evaluated user's last *training* sequence, and in a
+  second rolling-origin fold the sequence before it (training on what precedes), by
+  NDCG@10 pooled over both folds' users and two seeds; the test sequences are never used
   for choices. The chosen model is then retrained on the full training data with each of
   the reported seeds.
 * Interactions are user x POI, weighted by the number of training sequences containing
@@ -48,7 +49,7 @@ import numpy as np
 from causeway.recommender.baselines import als_available
 from causeway.recommender.evaluation.flickr_data import (
     CityData, Fold, interaction_matrix, load_city, make_fold, split_last_sequence,
-    validation_fold,
+    validation_fold, validation_folds,
 )
 from causeway.recommender.evaluation.flickr_methods import (
     ALS_GRID, HYBRID_GRID, KNN_GRID, LIGHTFM_GRID, Builder, Tuned, als_builder, apply_blend,
@@ -63,7 +64,7 @@ from causeway.recommender.model import top_k
 from causeway.recommender.rerank import NO_RERANK, RerankConfig, haversine_km, rerank
 
 __all__ = [  # the names tests and other harnesses use
-    "reach_masks", "validation_fold",
+    "reach_masks", "validation_fold", "validation_folds",
     "CityData", "Fold", "METRICS", "add_arguments", "evaluate_city", "format_table",
     "interaction_matrix", "lightfm_features", "load_city", "make_fold", "run",
     "split_last_sequence",
@@ -119,8 +120,11 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
                   tune_seeds: Sequence[int] = (100, 101),
                   lightfm_grid: dict[str, Sequence[Any]] | None = None,
                   hybrid_grid: dict[str, Sequence[Any]] | None = None,
-                  exclude_seen: bool = False) -> dict[str, Any]:
+                  exclude_seen: bool = False, validation_rounds: int = 2) -> dict[str, Any]:
     """Run the whole protocol on one city; returns a JSON-serialisable report.
+
+    ``validation_rounds``: rolling-origin validation folds (see
+    :func:`~causeway.recommender.evaluation.flickr_data.validation_folds`).
 
     ``exclude_seen=True`` evaluates the discovery task instead (see :class:`Fold`).
     """
@@ -131,8 +135,8 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
     train, test = split_last_sequence(seqs)
     revisit_fold = make_fold(city, train, test, n_users)
     fold = make_fold(city, train, test, n_users, exclude_seen=exclude_seen)
-    vfold = validation_fold(city, train, set(fold.users.tolist()), n_users,
-                            exclude_seen=exclude_seen)
+    vfolds = validation_folds(city, train, set(fold.users.tolist()), n_users,
+                              n_folds=validation_rounds, exclude_seen=exclude_seen)
 
     seen = revisit_fold.inter
     revisit = float(np.mean([len(rel & set(seen[u].indices.tolist())) / len(rel)
@@ -152,9 +156,11 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
     deterministic = {"popularity", "item-kNN"}
     tuned: dict[str, Tuned] = {}
     timings: dict[str, float] = {}
-    for name, build in builders(vfold).items():
+    fold_builders = [builders(f) for f in vfolds]
+    for name in fold_builders[0]:
         t0 = time.perf_counter()
-        tuned[name] = tune(name, vfold, city.n_items, grids[name], build,
+        tuned[name] = tune(name, vfolds, city.n_items, grids[name],
+                           [b[name] for b in fold_builders],
                            (0,) if name in deterministic else tune_seeds,
                            prior_grid(model=name != "popularity"))
         timings[f"tune {name}"] = round(time.perf_counter() - t0, 1)
@@ -200,7 +206,7 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
     return {
         "city": city.name, "folder": str(folder), "n_items": city.n_items,
         "n_users": n_users, "n_test_users": int(len(fold.users)),
-        "n_validation_users": int(len(vfold.users)),
+        "n_validation_users": [int(len(f.users)) for f in vfolds],
         "train_sequences": int(len(train)), "test_sequences": int(len(test)),
         "held_out_already_visited_share": revisit, "exclude_seen": exclude_seen,
         "seeds": list(seeds), "tuned": {k: v.to_dict() for k, v in tuned.items()},
@@ -230,7 +236,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 GRID_KEYS = frozenset(HYBRID_GRID) | frozenset(LIGHTFM_GRID) | {
-    "loss", "item_alpha", "user_alpha", "max_sampled"}
+    "loss", "item_alpha", "user_alpha", "max_sampled", "recent_features"}
 
 
 def parse_overrides(items: Sequence[str]) -> dict[str, tuple[Any, ...]]:
@@ -289,7 +295,7 @@ def run(args: argparse.Namespace) -> int:
         quick: dict[str, Sequence[Any]] = (
             {"no_components": (8,), "epochs": (5,), "learning_rate": (0.05,)} if args.quick
             else {})
-        hybrid_only = {"theme_weight", "area_weight"}
+        hybrid_only = {"theme_weight", "area_weight", "recent_features"}
         lightfm_grid = {**LIGHTFM_GRID, **quick,
                         **{k: v for k, v in overrides.items() if k not in hybrid_only}}
         hybrid_grid = {**HYBRID_GRID, **quick, **overrides}

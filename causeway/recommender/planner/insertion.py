@@ -116,6 +116,21 @@ class InsertionScan:
         ok &= shift <= slack[:, None] + EPS
         return ok, shift, pos_arrays
 
+    def excess(self, sol: Solution, cands: np.ndarray, r: int) -> np.ndarray:
+        """Per candidate, how much too late its best insertion into day ``r`` is (<= 0: fits).
+
+        Over every position: the larger of the delay beyond the next stop's slack and the
+        start beyond the window's close. One window a day and no lunch break only.
+        """
+        pl, dep, nl, old, slack, _rid, _pos, _special = self.positions(sol, [r])
+        T = self.T
+        start = np.maximum(dep[:, None] + T[pl[:, None], cands[None, :]],
+                           self.wopen1[r, cands][None, :])
+        over = start - self.wclose1[r, cands][None, :]
+        late = start + self.dur[cands][None, :] + T[cands[None, :], nl[:, None]] \
+            - old[:, None] - slack[:, None]
+        return np.maximum(late, over).min(axis=0)
+
     def best(self, sol: Solution, cands: np.ndarray, noise: np.ndarray | None = None,
              routes: list[int] | None = None) -> tuple[int, int, int] | None:
         """Best (route, position, node) by score² / shift, or None if nothing fits."""

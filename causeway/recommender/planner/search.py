@@ -324,12 +324,18 @@ class Search:
         # lowest-scoring stops first: they can gain most, and a gain found bounds the rest
         order = sorted((prob.sl[j], r, i) for r, rt in enumerate(sol.routes)
                        for i, j in enumerate(rt.nodes) if j not in fixed)
+        # one window a day, no lunch: skip candidates that cannot fit even with the time a
+        # removal frees (a bound), before re-timing the day without the stop
+        excess = self._excess(sol, cands_all) if prob.lean else None
         for sj, r, i in order:
             if top - sj <= best_gain:
                 break
             rt = sol.routes[r]
             j = rt.nodes[i]
             cands = cands_all[sc[cands_all] > sj + best_gain]
+            if excess is not None and cands.size:
+                cands = cands[(excess[r][cands] <= self._freed(r, rt, i) + 1e-6)
+                              | self._fits_in_place(r, rt, i, cands)]
             if cands.size == 0:
                 continue
             trial = Solution.__new__(Solution)  # only day r changes: share the others
@@ -355,6 +361,50 @@ class Search:
             return False
         sol.routes, sol.where = trial.routes, trial.where
         return True
+
+    def _excess(self, sol: Solution, cands: np.ndarray) -> list[np.ndarray]:
+        """Per day, each candidate's excess (:meth:`InsertionScan.excess`) by node."""
+        out = []
+        for r in range(self.prob.n_routes):
+            e = np.full(self.scan.T.shape[0], INF)
+            e[cands] = self.scan.excess(sol, cands, r)
+            out.append(e)
+        return out
+
+    def _freed(self, r: int, rt: Route, i: int) -> float:
+        """Bound on the time removing stop ``i`` gives an insertion anywhere in day ``r``.
+
+        Later stops can be reached at most this much earlier, and earlier stops may be
+        delayed at most this much more; so a candidate whose best insertion is later than
+        this cannot fit after the removal either.
+        """
+        prob = self.prob
+        tl = prob.tl
+        n = len(rt.nodes)
+        j = rt.nodes[i]
+        prev = rt.nodes[i - 1] if i else prob.route_start[r]
+        dep = rt.dep[i - 1] if i else prob.time_start[r]
+        if i + 1 < n:
+            nxt, arr_next, slack_next = rt.nodes[i + 1], rt.arr[i + 1], rt.slack[i + 1]
+        else:
+            nxt, arr_next = prob.route_end[r], rt.end_arrival
+            slack_next = prob.time_end[r] - rt.end_arrival
+        earlier = arr_next - (dep + tl[prev][nxt])
+        later = (arr_next + slack_next - tl[prev][nxt]) - (rt.arr[i] + rt.slack[i] - tl[prev][j])
+        return max(earlier, later, 0.0)
+
+    def _fits_in_place(self, r: int, rt: Route, i: int, cands: np.ndarray) -> np.ndarray:
+        """Which candidates fit where stop ``i`` is, once it is removed (max-shift test)."""
+        prob, scan = self.prob, self.scan
+        prev = rt.nodes[i - 1] if i else prob.route_start[r]
+        dep = rt.dep[i - 1] if i else prob.time_start[r]
+        if i + 1 < len(rt.nodes):
+            nxt, latest = rt.nodes[i + 1], rt.arr[i + 1] + rt.slack[i + 1]
+        else:
+            nxt, latest = prob.route_end[r], prob.time_end[r]
+        start = np.maximum(dep + scan.T[prev, cands], scan.wopen1[r, cands])
+        return (start <= scan.wclose1[r, cands] + EPS) & \
+            (start + scan.dur[cands] + scan.T[cands, nxt] <= latest + EPS)
 
     def swap_in(self, sol: Solution) -> bool:
         """Best exchange of a stop for a higher-scoring unvisited node at the same place.

@@ -237,8 +237,10 @@ class Search:
             n = len(nodes)
             seq = np.array([prob.route_start[r], *nodes, prob.route_end[r]])
             # departure from position k (k = 0 is the day's start), arrival at k (n + 1 = end)
-            dep = [prob.time_start[r]] + [s + prob.dl[j] for s, j in zip(rt.start, nodes)]
-            arr = [0.0] + rt.arr + [rt.end_arrival]
+            dep = [prob.time_start[r], *rt.dep]
+            arr = [0.0, *rt.arr, rt.end_arrival]
+            sq = seq.tolist()
+            tl = prob.tl
             fw = T[seq[:-1], seq[1:]]                  # edge k -> k+1, k = 0..n
             moves = self._moves(T, seq, fw, n, window)
             done = False
@@ -246,19 +248,18 @@ class Search:
                 # a, b: positions in seq (1..n are stops)
                 if kind == 0:   # 2-opt: reverse seq[a..b]
                     lo, q = a, b + 1
-                    region = [int(x) for x in seq[a:b + 1][::-1]]
+                    region = sq[a:b + 1][::-1]
                 elif a < b:     # relocate stop at a to just before b (b > a + 1)
                     lo, q = a, b
-                    region = [int(x) for x in seq[a + 1:b]] + [int(seq[a])]
+                    region = sq[a + 1:b] + [sq[a]]
                 else:           # relocate stop at a to just before b (b < a)
                     lo, q = b, a + 1
-                    region = [int(seq[a])] + [int(x) for x in seq[b:a]]
-                t, loc = self._simulate(r, dep[lo - 1], int(seq[lo - 1]), region)
+                    region = [sq[a]] + sq[b:a]
+                t, loc = self._simulate(r, dep[lo - 1], sq[lo - 1], region)
                 if t == INF:
                     continue
-                if t + T[loc, seq[q]] <= arr[q] + 1e-7:
-                    rt.nodes = [int(x) for x in seq[1:lo]] + region + \
-                        [int(x) for x in seq[q:n + 1]]
+                if t + tl[loc][sq[q]] <= arr[q] + 1e-7:
+                    rt.nodes = sq[1:lo] + region + sq[q:n + 1]
                     schedule(prob, r, rt)
                     improved = done = True
                     break

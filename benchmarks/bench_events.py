@@ -440,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                     return False
 
             wait_until(healthy, 120, "API start", every=0.2)
-            per_s_guess = 12_000
+            per_s_guess = 20_000  # enough pre-generated events for the run (they are not reused)
             batches = make_batches(int(per_s_guess * args.seconds / args.batch) + 1, args.batch, places, seed=2)
             before, since = counter(), datetime.now(UTC)
             stats, took = run_clients(port, tokens, batches, args.concurrency, args.seconds, protocol=False)

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from causeway.analytics.models import Event
+from causeway.auth.models import Visitor
 from causeway.auth.profile import Profile
 from causeway.content.hours import InvalidOpeningHours, Schedule
 from causeway.content.taxonomy import CATEGORIES
@@ -157,6 +158,23 @@ class RecommendationService:
                 loaded.open_days.popitem(last=False)
         return verdicts
 
+    @staticmethod
+    def _model_key(session: Session, loaded: Loaded, visitor_id: int | None) -> str | None:
+        """The visitor's identity in the model, if the model can know them.
+
+        A visitor registered after the model was trained has no history in it; this also
+        keeps a reused database id (SQLite reuses the highest deleted one) from inheriting
+        an erased visitor's learned taste until the next training run.
+        """
+        if visitor_id is None:
+            return None
+        trained = loaded.metadata.get("trained_at")
+        if trained:
+            created = session.scalar(select(Visitor.created_at).where(Visitor.id == visitor_id))
+            if created is None or created > dt.datetime.fromisoformat(trained):
+                return None
+        return str(visitor_id)
+
     def _visited(self, session: Session, visitor_id: int | None) -> list[str]:
         if visitor_id is None:
             return []
@@ -208,7 +226,7 @@ class RecommendationService:
 
         use_blend = match is not None and weight > 0
         recs = pipe.recommend(
-            profile=data.model_profile(profile), visitor_id=None if visitor_id is None else str(visitor_id),
+            profile=data.model_profile(profile), visitor_id=self._model_key(session, loaded, visitor_id),
             k=limit, base=base, max_km=max_km if base is not None else None,
             open_during_stay=open_mask, allowed=allowed, exclude_ids=exclude,
             rerank_config=config, explain_top=explain, score_adjust=blend if use_blend else None)
@@ -251,8 +269,9 @@ class RecommendationService:
         loaded = self.current()
         pipe = loaded.pipeline
         p = profile if isinstance(profile, Profile) else Profile.model_validate(profile or {})
-        uvec = pipe.model.user_vectors(pipe.visitor_features(
-            data.model_profile(p), None if visitor_id is None else str(visitor_id)))[0]
+        with self.factory() as session:
+            key = self._model_key(session, loaded, visitor_id)
+        uvec = pipe.model.user_vectors(pipe.visitor_features(data.model_profile(p), key))[0]
         scores = pipe.model.score_vector(uvec)
         ranks = np.empty(len(scores))
         ranks[np.argsort(scores, kind="stable")] = np.arange(len(scores))

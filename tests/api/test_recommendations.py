@@ -194,3 +194,28 @@ def test_itineraries_use_the_trained_model(app_client: TestClient, catalogue: No
     visited = {s["attraction"]["name"] if isinstance(s.get("attraction"), dict) else s.get("name") for s in stops}
     # A museum lover's Tuesday in Belfast (both museums open) includes both museums.
     assert {"Titanic Belfast", "Ulster Museum"} <= visited, visited
+
+
+def test_the_model_knows_only_visitors_it_was_trained_on(app_client: TestClient, catalogue: None,
+                                                        session: Session, factory, settings) -> None:  # type: ignore[no-untyped-def]
+    """A visitor registered after training (or one reusing an erased visitor's id) gets no
+    identity from the model: their list comes from their profile alone."""
+    from causeway.recommendations.service import RecommendationService
+
+    service: RecommendationService = app_client.app.state.recommender  # type: ignore[attr-defined]
+    now = dt.datetime.now(dt.UTC)
+    with factory.begin() as s:
+        old = Visitor(profile={}, created_at=now - dt.timedelta(days=1))
+        s.add(old)
+        s.flush()
+        ids = list(s.scalars(select(Attraction.id).limit(40)))
+        for j, aid in enumerate(ids):
+            s.add(Event(event_id=str(uuid.uuid4()), type="visit", visitor_id=old.id, attraction_id=aid,
+                        occurred_at=now, received_at=now))
+        old_id = old.id
+    train(session, settings.models_dir, **SMALL)
+    loaded = service.current()
+    assert service._model_key(session, loaded, old_id) == str(old_id)
+    with factory.begin() as s:
+        s.get(Visitor, old_id).created_at = now + dt.timedelta(hours=1)  # as if registered after training
+    assert service._model_key(session, loaded, old_id) is None

@@ -14,8 +14,8 @@ The model has two learned parts and an exact decoder:
     popularity (``smoothing`` pseudo-trajectories);
   - popularity ``log P(p)`` (share of trajectories visiting ``p``, add-one smoothed);
   - the detour ``d(s, p) + d(p, e) - d(s, e)`` in km (great-circle), capped at
-    ``detour_cap`` times the median distance between POIs so that one mislocated POI
-    (Osaka's Kyobashi sits in Tokyo in the data) cannot dominate the feature.
+    ``detour_cap`` times the median distance between POIs (a guard against absurd
+    coordinates; tighter caps, 2x or 10x, measured worse on the Flickr cities).
 
   ``w`` is fitted by a listwise conditional-logit (softmax over the candidate POIs of a
   query, each true middle POI a positive) with an L2 penalty, on one query per training
@@ -106,12 +106,26 @@ class CoVisitCounts:
         self.incidence = inc
         self.visits = inc.sum(axis=0)
         self.covisits = inc.T @ inc
-        prec = np.zeros((n_pois, n_pois))
+        firsts, seconds = [], []
         for t in trajectories:
             if len(t) > 1:
-                a, b = np.triu_indices(len(t), k=1)
-                np.add.at(prec, (t[a], t[b]), 1.0)
+                a, b = _pairs_of(len(t))
+                firsts.append(t[a])
+                seconds.append(t[b])
+        prec = np.zeros((n_pois, n_pois))
+        if firsts:
+            np.add.at(prec, (np.concatenate(firsts), np.concatenate(seconds)), 1.0)
         self.precedes = prec
+
+
+_PAIRS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _pairs_of(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs ``i < j`` of a sequence of length ``n`` (cached)."""
+    if n not in _PAIRS:
+        _PAIRS[n] = np.triu_indices(n, k=1)
+    return _PAIRS[n]
 
 
 def _standardise(x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,7 +148,8 @@ class TrajectoryRecommender:
 
     feature_names = ("covisit", "popularity", "detour_km")
 
-    def __init__(self, l2: float = 1.0, smoothing: float = 1.0, detour_cap: float = 2.0) -> None:
+    def __init__(self, l2: float = 1.0, smoothing: float = 1.0, detour_cap: float = 100.0
+                 ) -> None:
         if l2 < 0 or smoothing <= 0 or detour_cap <= 0:
             raise ValueError("l2 must be >= 0; smoothing and detour_cap must be > 0.")
         self.l2 = l2
@@ -164,7 +179,7 @@ class TrajectoryRecommender:
         p_e = (cov_e + a * prior) / (visits[r, ends][:, None] + a)
         dist = self.distances_
         detour = dist[starts] + dist[ends] - dist[starts, ends][:, None]
-        detour = np.minimum(detour, self.detour_cap_km_)
+        detour = np.clip(detour, 0.0, self.detour_cap_km_)
         return np.stack([np.log(p_s + p_e), np.log(prior), detour], axis=2)
 
     def _pair_features(self, a: np.ndarray, b: np.ndarray, s: np.ndarray, e: np.ndarray,
@@ -198,9 +213,11 @@ class TrajectoryRecommender:
 
     def _fit_ranker(self, queries: list[np.ndarray]) -> None:
         k = len(self.feature_names)
+        self.mu_, self.sd_ = np.zeros(k), np.ones(k)
+        self.coef_ = np.zeros(k)
+        self.coef_[0] = 1.0
+        self.train_nll_ = float("nan")
         if not queries:  # nothing to learn from: co-visit evidence alone
-            self.coef_ = np.array([1.0, 0.0, 0.0])
-            self.mu_, self.sd_ = np.zeros(k), np.ones(k)
             return
         n, P = len(queries), self.n_pois_
         starts = np.array([t[0] for t in queries])
@@ -217,19 +234,9 @@ class TrajectoryRecommender:
         self.mu_, self.sd_ = _standardise(feats, cand)
         z = (feats - self.mu_) / self.sd_
         target = truth / truth.sum(axis=1, keepdims=True)  # each query weighs 1
-        lam = self.l2
-
-        def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
-            s = np.where(cand, z @ w, -np.inf)
-            logp = s - logsumexp(s, axis=1, keepdims=True)
-            logp = np.where(cand, logp, 0.0)
-            loss = -(target * logp).sum() + 0.5 * lam * w @ w
-            grad = -np.einsum("qp,qpk->k", target - np.exp(logp) * cand, z) + lam * w
-            return float(loss), grad
-
         w0 = np.zeros(k)
         w0[0] = 1.0
-        self.coef_ = minimize(objective, w0, jac=True, method="L-BFGS-B").x
+        self.coef_, self.train_nll_ = _fit_softmax(z, cand, target, self.l2, w0)
 
     def _fit_order(self, queries: list[np.ndarray]) -> None:
         prec = self.counts_.precedes
@@ -285,6 +292,24 @@ class TrajectoryRecommender:
         scores = self.poi_scores(start, end, length)
         return decode_path(scores, start, end, length,
                            lambda mid: self.precedence_log_probs(mid, start, end))
+
+
+def _fit_softmax(z: np.ndarray, cand: np.ndarray, target: np.ndarray, l2: float,
+                 w0: np.ndarray) -> tuple[np.ndarray, float]:
+    """Conditional logit over candidates: weights and the unpenalised negative
+    log-likelihood. ``z`` [n, P, k] features, ``cand`` [n, P] bool, ``target`` [n, P] rows
+    summing to 1 over the true POIs."""
+
+    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = np.where(cand, z @ w, -np.inf)
+        logp = s - logsumexp(s, axis=1, keepdims=True)
+        logp = np.where(cand, logp, 0.0)
+        loss = -(target * logp).sum() + 0.5 * l2 * w @ w
+        grad = -np.einsum("qp,qpk->k", target - np.exp(logp) * cand, z) + l2 * w
+        return float(loss), grad
+
+    w = minimize(objective, w0, jac=True, method="L-BFGS-B").x
+    return w, objective(w)[0] - 0.5 * l2 * float(w @ w)
 
 
 class PopularityTrajectoryRecommender:

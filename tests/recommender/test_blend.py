@@ -97,3 +97,30 @@ def test_geo_cells_group_nearby_points():
     assert len(set(geo_cells(lat[:3], lon[:3], cell_km=100.0))) == 1
     with pytest.raises(ValueError, match="positive"):
         geo_cells(lat, lon, cell_km=0)
+
+
+def _toy_fold(relevant_items):
+    from causeway.recommender.evaluation.flickr_data import Fold
+
+    n = len(relevant_items)
+    inter = sp.csr_matrix(np.array([[3, 0, 1, 0]] * n, dtype=np.float32))  # item 0 popular
+    return Fold(inter=inter, users=np.arange(n), relevant=[{i} for i in relevant_items],
+                tail=np.zeros(4, bool), recent=sp.csr_matrix((n, 4), dtype=np.float32))
+
+
+@pytest.mark.parametrize("share_for_model, expected_weight", [(0.52, 0.1), (1.0, 1.0)])
+def test_tune_prefers_the_lighter_blend_unless_clearly_better(share_for_model, expected_weight):
+    """One-standard-error rule: a blend that leans on the model must beat the lighter one
+    by more than noise."""
+    from causeway.recommender.evaluation.flickr_methods import tune
+
+    n = 200
+    relevant = [1 if u < share_for_model * n else 0 for u in range(n)]
+    fold = _toy_fold(relevant)
+
+    def build(_params, _seed):
+        return lambda users: np.tile(np.array([0.0, 1.0, 0.2, 0.1]), (len(users), 1))
+
+    blends = [PriorBlend(popularity=1.0, model=0.1), PriorBlend(popularity=1.0, model=1.0)]
+    tuned = tune("toy", [fold], 4, [{}], [build], (0,), blends)
+    assert tuned.prior_blend.model == expected_weight

@@ -196,18 +196,24 @@ def apply_blend(fold: Fold, raw: np.ndarray, blend: PriorBlend | None) -> np.nda
     return fold.mask_seen(blend_terms(fold, raw).combine(blend))
 
 
-def ndcg_matrix(scores: np.ndarray, relevant: np.ndarray, k: int = 10) -> float:
-    """Mean binary NDCG@k of a score matrix against a 0/1 relevance matrix (both
+def ndcg_per_user(scores: np.ndarray, relevant: np.ndarray, k: int = 10) -> np.ndarray:
+    """Binary NDCG@k of each row of a score matrix against a 0/1 relevance matrix (both
     [n_users, n_items]); ties broken by item index, as :func:`~causeway.recommender.model.top_k`.
-    Users without relevant items are skipped. Equals ``metrics.ndcg_at_k`` on ``top_k``
+    NaN for users without relevant items. Equals ``metrics.ndcg_at_k`` on ``top_k``
     rankings (-inf items are never relevant here, so listing them changes nothing)."""
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     hits = np.take_along_axis(relevant, order, axis=1)
     disc = 1.0 / np.log2(np.arange(2, order.shape[1] + 2))
     n_rel = relevant.sum(axis=1).astype(np.int64)
     ideal = np.concatenate([[0.0], np.cumsum(disc)])[np.minimum(n_rel, order.shape[1])]
-    keep = n_rel > 0
-    return float(np.mean((hits[keep] @ disc) / ideal[keep])) if keep.any() else float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n_rel > 0, (hits @ disc) / ideal, np.nan)
+
+
+def ndcg_matrix(scores: np.ndarray, relevant: np.ndarray, k: int = 10) -> float:
+    """Mean of :func:`ndcg_per_user` over users with relevant items."""
+    per_user = ndcg_per_user(scores, relevant, k)
+    return float(np.nanmean(per_user)) if np.isfinite(per_user).any() else float("nan")
 
 
 def relevance_matrix(fold: Fold, n_items: int) -> np.ndarray:
@@ -236,30 +242,44 @@ class Tuned:
 
 def tune(name: str, folds: Sequence[Fold], n_items: int, grid: list[dict[str, Any]],
          builders: Sequence[Builder], seeds: Sequence[int], blends: list[PriorBlend]) -> Tuned:
-    """Pick the best plain grid point and the best (grid point, blend) pair by validation
-    NDCG@10, averaged over the users of all ``folds`` (each with its own builder) and over
-    ``seeds``."""
+    """Pick the best plain grid point, and a (grid point, blend) pair, by validation NDCG@10
+    over the users of all ``folds`` (each fold with its own builder), averaged over ``seeds``.
+
+    The plain choice is the best mean. The blend choice follows the one-standard-error
+    rule, because a large grid of blends picked on a few hundred validation users
+    otherwise rewards noise (the winner's curse): among the pairs whose mean is within one
+    standard error of the paired per-user difference from the best, take the one that
+    leans least on the method (smallest ``blend.model``), the best mean among those.
+    """
     rels = [relevance_matrix(f, n_items) for f in folds]
-    weights = np.array([len(f.users) for f in folds], dtype=np.float64)
-    weights /= weights.sum()
-    best_plain: tuple[float, dict[str, Any]] = (-1.0, grid[0])
-    best_blend: tuple[float, dict[str, Any], PriorBlend] = (-1.0, grid[0], blends[0])
-    for params in grid:
-        plain = 0.0
-        terms: list[tuple[float, Fold, np.ndarray, BlendTerms]] = []
-        for f, rel, w, build in zip(folds, rels, weights, builders):
-            for s in seeds:
-                raw = np.asarray(build(params, s)(f.users), dtype=np.float64)
-                plain += w * ndcg_matrix(f.mask_seen(raw), rel) / len(seeds)
-                terms.append((w / len(seeds), f, rel, blend_terms(f, raw)))
-        if plain > best_plain[0]:
-            best_plain = (plain, params)
-        for blend in blends:
-            score = sum(w * ndcg_matrix(f.mask_seen(t.combine(blend)), rel)
-                        for w, f, rel, t in terms)
-            if score > best_blend[0]:
-                best_blend = (score, params, blend)
-    print(f"  tuned {name}: validation NDCG@10 {best_plain[0]:.4f} with {best_plain[1]}; "
-          f"+ prior {best_blend[0]:.4f} with {best_blend[1]}, {best_blend[2]}", file=sys.stderr)
-    return Tuned(best_plain[1], float(best_plain[0]), best_blend[1], best_blend[2],
-                 float(best_blend[0]))
+    plain_means: list[float] = []
+    per_user = np.empty((len(grid), len(blends), sum(len(f.users) for f in folds)),
+                        dtype=np.float32)
+    for g, params in enumerate(grid):
+        plain = []
+        terms: list[tuple[Fold, np.ndarray, list[BlendTerms]]] = []
+        for f, rel, build in zip(folds, rels, builders):
+            raws = [np.asarray(build(params, s)(f.users), dtype=np.float64) for s in seeds]
+            plain.append(np.mean([ndcg_per_user(f.mask_seen(r), rel) for r in raws], axis=0))
+            terms.append((f, rel, [blend_terms(f, r) for r in raws]))
+        plain_means.append(float(np.nanmean(np.concatenate(plain))))
+        for b, blend in enumerate(blends):
+            per_user[g, b] = np.concatenate([
+                np.mean([ndcg_per_user(f.mask_seen(t.combine(blend)), rel) for t in ts], axis=0)
+                for f, rel, ts in terms])
+    g_plain = int(np.argmax(plain_means))
+    valid = np.isfinite(per_user[0, 0])
+    means = per_user[:, :, valid].mean(axis=2, dtype=np.float64)
+    g_best, b_best = np.unravel_index(int(np.argmax(means)), means.shape)
+    diff = per_user[:, :, valid] - per_user[g_best, b_best, valid]
+    se = diff.std(axis=2, dtype=np.float64) / np.sqrt(max(int(valid.sum()), 1))
+    near = means >= means[g_best, b_best] - se
+    weights = np.array([blend.model for blend in blends])
+    lightest = weights[near.any(axis=0)].min()
+    pick = np.where(near & (weights == lightest)[None, :], means, -np.inf)
+    g_pick, b_pick = np.unravel_index(int(np.argmax(pick)), pick.shape)
+    print(f"  tuned {name}: validation NDCG@10 {plain_means[g_plain]:.4f} with {grid[g_plain]}; "
+          f"+ prior {means[g_pick, b_pick]:.4f} (best {means[g_best, b_best]:.4f}) with "
+          f"{grid[g_pick]}, {blends[b_pick]}", file=sys.stderr)
+    return Tuned(grid[g_plain], plain_means[g_plain], grid[g_pick], blends[b_pick],
+                 float(means[g_pick, b_pick]))

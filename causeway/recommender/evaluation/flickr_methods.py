@@ -166,17 +166,16 @@ def grid_points(grid: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
 
 # --------------------------------------------------------------- prior blends
 def prior_grid(model: bool) -> list[PriorBlend]:
-    """Blends searched on validation. ``model=False``: the pure prior (popularity +
-    history, for the popularity baseline); ``model=True``: the method's scores always
-    carry weight, so a "+ prior" row never degenerates into the pure prior."""
-    out = []
-    for revisit, recent in itertools.product((0.0, 0.5, 1.0, 2.0, 4.0, 16.0), (0.0, 0.5, 1.0)):
-        if model:
-            out += [PriorBlend(revisit, recent, popularity, weight)
-                    for popularity in (0.0, 1.0) for weight in (0.1, 0.25, 0.5, 1.0, 2.0)]
-        else:
-            out.append(PriorBlend(revisit, recent, 1.0, 0.0))
-    return out
+    """Blends searched on validation: the prior is history (``revisit``, ``recent``) plus
+    popularity at weight 1, so the method's weight is relative to popularity. With
+    ``model=False`` the pure prior (the popularity baseline); with ``model=True`` the
+    method always carries weight, so a "+ prior" row never degenerates into the pure
+    prior."""
+    weights = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0) if model else (0.0,)
+    return [PriorBlend(revisit, recent, 1.0, weight)
+            for revisit, recent in itertools.product((0.0, 0.5, 1.0, 2.0, 4.0, 16.0),
+                                                     (0.0, 0.5, 1.0))
+            for weight in weights]
 
 
 def blend_terms(fold: Fold, raw: np.ndarray) -> BlendTerms:

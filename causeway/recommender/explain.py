@@ -49,7 +49,7 @@ def feature_text(name: str) -> str:
     if column == "provider_size":
         return "a small local venue" if pretty == "small" else f"{pretty} venue"
     if column == "provider_id":
-        return "from a venue you liked"
+        return "from a venue popular with visitors like you"
     return pretty or column
 
 

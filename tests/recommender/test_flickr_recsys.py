@@ -82,6 +82,13 @@ def test_table_format(tmp_path):
                               lightfm_grid={"epochs": (2,)}, hybrid_grid={"epochs": (2,)})
     table = fr.format_table(report)
     assert "| LightFM hybrid |" in table and "ndcg@10" in table
+    assert "LightFM hybrid + prior minus each method" in table
+    paired = report["paired_ndcg@10"]
+    assert "LightFM hybrid + prior" not in paired and paired["popularity"]["se"] >= 0.0
+    # the paired mean difference is the difference of the reported means
+    res = report["results"]
+    assert paired["popularity"]["diff"] == pytest.approx(
+        res["LightFM hybrid + prior"]["ndcg@10"]["mean"] - res["popularity"]["ndcg@10"]["mean"])
     assert "- LightFM hybrid + prior" not in table and "- LightFM hybrid: " in table
 
 

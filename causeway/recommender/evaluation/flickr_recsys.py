@@ -102,6 +102,25 @@ def evaluate_rankings(rankings: list[np.ndarray], relevant: list[set[int]], n_it
     }
 
 
+def ndcg_per_list(rankings: list[np.ndarray], relevant: list[set[int]], k: int = 10) -> np.ndarray:
+    """NDCG@k of each ranking (the per-user terms of ``metrics.ndcg_at_k``); [n_users]."""
+    return np.array([ndcg_at_k([r], [rel], k) for r, rel in zip(rankings, relevant)])
+
+
+def paired_differences(per_user: dict[str, np.ndarray], reference: str) -> dict[str, dict[str, float]]:
+    """``reference`` minus every other method, per user (NDCG@10 averaged over seeds): the
+    mean difference and its standard error over users, so a gap can be told from noise."""
+    ref = per_user[reference]
+    out = {}
+    for method, values in per_user.items():
+        if method == reference:
+            continue
+        diff = ref - values
+        out[method] = {"diff": float(diff.mean()),
+                       "se": float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0}
+    return out
+
+
 def reach_masks(city: CityData, fold: Fold, max_km: float = REACH_KM) -> np.ndarray:
     """Bool [n_users, n_items]: POIs within ``max_km`` of the mean position of each user's
     latest training sequence (all POIs for a user without one)."""
@@ -166,10 +185,12 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
         timings[f"tune {name}"] = round(time.perf_counter() - t0, 1)
 
     per_seed: dict[str, list[dict[str, float]]] = {}
+    per_user: dict[str, list[np.ndarray]] = {}
 
     def record(method: str, rankings: list[np.ndarray]) -> None:
         per_seed.setdefault(method, []).append(
             evaluate_rankings(rankings, fold.relevant, city.n_items, fold.tail))
+        per_user.setdefault(method, []).append(ndcg_per_list(rankings, fold.relevant))
 
     test_builders = builders(fold)
     theme_items = city.theme_matrix()
@@ -212,6 +233,8 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
         "seeds": list(seeds), "tuned": {k: v.to_dict() for k, v in tuned.items()},
         "rerank_configs": {k: vars(v) for k, v in RERANKS.items()}, "reach_km": REACH_KM,
         "results": summary, "timings_s": timings,
+        "paired_ndcg@10": paired_differences(
+            {m: np.mean(per_user[m], axis=0) for m in order}, HYBRID),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -278,6 +301,13 @@ def format_table(report: dict[str, Any]) -> str:
         cells = [f"{res[m]['mean']:.3f} ± {res[m]['std']:.3f}" for m in METRICS]
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
     lines.append("")
+    paired = report.get("paired_ndcg@10", {})
+    if paired:
+        lines.append(f"{HYBRID} minus each method, NDCG@10 per test user (mean over seeds), "
+                     "mean ± standard error: " + "; ".join(
+                         f"{m} {d['diff']:+.3f} ± {d['se']:.3f}" for m, d in paired.items()
+                         if not m.startswith(HYBRID)))
+        lines.append("")
     for method, choice in report["tuned"].items():
         prior = choice["prior"]
         blend = ", ".join(f"{k} {v:g}" for k, v in prior["blend"].items())

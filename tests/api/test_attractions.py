@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
-
-from causeway import demo
-from causeway.content import providers
-from causeway.content.ingest.service import run_import
-from tests.conftest import DATA, bearer
+from tests.conftest import bearer
 
 BELFAST = "54.597,-5.930"
-
-
-@pytest.fixture
-def catalogue(factory: sessionmaker[Session]) -> None:
-    with factory.begin() as s:
-        demo.load(s)
-        p = providers.create(s, slug="visit-belfast-sample", name="Visit Belfast sample", size_class="small")
-        run_import(s, p, (DATA / "belfast-attractions.jsonld").read_bytes(), source="belfast.jsonld")
 
 
 def all_pages(client: TestClient, url: str, **params: str) -> list[dict]:

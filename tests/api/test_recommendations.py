@@ -13,28 +13,17 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from causeway import demo
 from causeway.analytics.models import Event
 from causeway.auth.models import Visitor
-from causeway.content import providers
-from causeway.content.ingest.service import run_import
 from causeway.content.models import Attraction, AttractionCategory
 from causeway.recommendations import data, store
 from causeway.recommendations.train import NothingToTrain, train
-from tests.conftest import DATA, bearer
+from tests.conftest import bearer
 
 SMALL = {"simulate_visitors_n": 150, "epochs": 5, "components": 8}
 BELFAST = (54.597, -5.930)
-
-
-@pytest.fixture
-def catalogue(factory: sessionmaker[Session]) -> None:
-    with factory.begin() as s:
-        demo.load(s)
-        p = providers.create(s, slug="visit-belfast-sample", name="Visit Belfast sample", size_class="small")
-        run_import(s, p, (DATA / "belfast-attractions.jsonld").read_bytes(), source="belfast.jsonld")
 
 
 @pytest.fixture

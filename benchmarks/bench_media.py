@@ -22,17 +22,16 @@ import io
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from benchmarks.iiif_conformance import spare_port
+from benchmarks.server import causeway_server
 
 
 def photo(width: int = 4000, height: int = 3000, seed: int = 0) -> bytes:
@@ -144,24 +143,12 @@ def throughput(port: int, paths: list[str], clients: int, per_client: int) -> fl
 
 def bench_iiif(requests: int) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="causeway-bench-media-"))
-    server = None
-    try:
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, data_dir, ignore_errors=True)
         tiled, untiled = load(data_dir)
-        port = spare_port()
-        env = {**os.environ, "CAUSEWAY_DATA_DIR": str(data_dir),
-               "CAUSEWAY_DATABASE_URL": f"sqlite:///{data_dir / 'causeway.db'}"}
-        env.pop("CAUSEWAY_REDIS_URL", None)
-        server = subprocess.Popen([sys.executable, "-m", "causeway.cli", "serve", "--port", str(port),
-                                   "--log-level", "warning"], env=env)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.2)
+        env = {"CAUSEWAY_DATA_DIR": str(data_dir),
+               "CAUSEWAY_DATABASE_URL": f"sqlite:///{data_dir / 'causeway.db'}", "CAUSEWAY_REDIS_URL": None}
+        port = stack.enter_context(causeway_server(env))
         conn = http.client.HTTPConnection("127.0.0.1", port)
         rng = random.Random(7)
         base = "/iiif/3/"
@@ -192,11 +179,6 @@ def bench_iiif(requests: int) -> None:
               f"{stats([timed(conn, views[0]) for _ in range(requests)])}")
         conn.close()
         print(f"  cached aligned tiles, 4 keep-alive clients:          {throughput(port, aligned, 4, requests):7.0f} requests/s")
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def main() -> int:

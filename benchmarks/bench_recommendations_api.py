@@ -21,15 +21,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.server import causeway_server
 
 HOURS = [None, "Mo-Su 09:00-17:00", "Tu-Su 10:00-17:00", "Mo-Sa 10:00-18:00; Su 13:00-17:00",
          "Apr-Sep: Mo-Su 10:00-18:00; Oct-Mar: Sa,Su 11:00-16:00", "24/7", "Th-Su 12:00-20:00"]
@@ -99,12 +99,6 @@ def summary(name: str, seconds: list[float]) -> str:
     return f"{name:<10} n={len(ms):<5} median {statistics.median(ms):7.2f} ms   p99 {p99:7.2f} ms"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attractions", type=int, default=50_000)
@@ -161,39 +155,25 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_http:
             import httpx2 as httpx
 
-            port = free_port()
-            env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+            env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                    "CAUSEWAY_RATE_LIMIT_PER_MINUTE": "1000000"}
-            server = subprocess.Popen(
-                [sys.executable, "-m", "causeway.cli", "serve", "--port", str(port), "--log-level", "warning"],
-                env=env)
-            try:
-                base = f"http://127.0.0.1:{port}"
-                with httpx.Client(base_url=base, timeout=30) as c:
-                    for _ in range(100):
-                        try:
-                            c.get("/healthz")
-                            break
-                        except httpx.TransportError:
-                            time.sleep(0.1)
-                    tokens = []
-                    for p in people[:50]:
-                        h = {"Authorization": f"Bearer {c.post('/v1/visitors').json()['token']}"}
-                        c.put("/v1/visitors/me/profile", json=p.model_dump(mode="json", exclude_none=True), headers=h)
-                        tokens.append(h)
-                    params = [{}, {"max_km": 25}, {"category": "history,castle"}, {"diversity": 0}]
-                    for rnd in range(2):
-                        times.clear()
-                        for i in range(args.requests):
-                            t = time.perf_counter()
-                            r = c.get("/v1/recommendations", params={"limit": 10, **params[i % 4]},
-                                      headers=tokens[i % len(tokens)])
-                            times.append(time.perf_counter() - t)
-                            assert r.status_code == 200, r.text
-                        print(summary("http" + (" (cold)" if rnd == 0 else ""), times))
-            finally:
-                server.terminate()
-                server.wait(10)
+            with causeway_server(env) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}",
+                                                          timeout=30) as c:
+                tokens = []
+                for p in people[:50]:
+                    h = {"Authorization": f"Bearer {c.post('/v1/visitors').json()['token']}"}
+                    c.put("/v1/visitors/me/profile", json=p.model_dump(mode="json", exclude_none=True), headers=h)
+                    tokens.append(h)
+                params = [{}, {"max_km": 25}, {"category": "history,castle"}, {"diversity": 0}]
+                for rnd in range(2):
+                    times.clear()
+                    for i in range(args.requests):
+                        t = time.perf_counter()
+                        r = c.get("/v1/recommendations", params={"limit": 10, **params[i % 4]},
+                                  headers=tokens[i % len(tokens)])
+                        times.append(time.perf_counter() - t)
+                        assert r.status_code == 200, r.text
+                    print(summary("http" + (" (cold)" if rnd == 0 else ""), times))
     return 0
 
 

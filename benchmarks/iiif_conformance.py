@@ -12,25 +12,17 @@ of failed tests).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+from benchmarks.server import causeway_server
 
 IDENTIFIER = "67352ccc-d1b0-11e1-89ae-279075081939"
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = ROOT / "tests" / "data" / f"{IDENTIFIER}.png"
-
-
-def spare_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def load(data_dir: Path, image: Path) -> None:
@@ -73,33 +65,20 @@ def main() -> int:
                         or str(Path(sys.executable).with_name("iiif-validate.py")))
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="causeway-iiif-"))
-    server = None
     try:
         load(data_dir, args.image)
-        port = spare_port()
-        env = {**os.environ, "CAUSEWAY_DATA_DIR": str(data_dir),
-               "CAUSEWAY_DATABASE_URL": f"sqlite:///{data_dir / 'causeway.db'}"}
-        env.pop("CAUSEWAY_REDIS_URL", None)
-        server = subprocess.Popen([sys.executable, "-m", "causeway.cli", "serve", "--port", str(port),
-                                   "--log-level", "warning"], env=env)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    print("the server did not start", file=sys.stderr)
-                    return 99
-                time.sleep(0.2)
-        command = [sys.executable, args.validator, "-s", f"127.0.0.1:{port}", "-p", "iiif/3", "-i", IDENTIFIER,
-                   f"--version={args.version}", f"--level={args.level}"]
-        print("$ " + " ".join(command[1:]), flush=True)
-        return subprocess.run(command).returncode
+        env = {"CAUSEWAY_DATA_DIR": str(data_dir),
+               "CAUSEWAY_DATABASE_URL": f"sqlite:///{data_dir / 'causeway.db'}", "CAUSEWAY_REDIS_URL": None}
+        try:
+            with causeway_server(env) as port:
+                command = [sys.executable, args.validator, "-s", f"127.0.0.1:{port}", "-p", "iiif/3",
+                           "-i", IDENTIFIER, f"--version={args.version}", f"--level={args.level}"]
+                print("$ " + " ".join(command[1:]), flush=True)
+                return subprocess.run(command).returncode
+        except RuntimeError as exc:
+            print(exc, file=sys.stderr)
+            return 99
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -1,16 +1,55 @@
-"""HTTP helpers: Accept-Language negotiation, ETags, cursors."""
+"""HTTP helpers: query-parameter parsers, Accept-Language negotiation, ETags, cursors."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import math
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.encoders import jsonable_encoder
 
 from causeway.api.errors import Unprocessable
+from causeway.content.taxonomy import CATEGORIES
+
+
+def csv_list(values: list[str] | None) -> list[str]:
+    """A repeatable query parameter whose values may also be comma-separated."""
+    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
+
+
+def one_of(known: Iterable[str], what: str) -> Callable[[list[str] | None], list[str]]:
+    """A validator for a comma-separated query list whose items must be among ``known``."""
+    allowed = tuple(known)
+
+    def check(values: list[str] | None) -> list[str]:
+        items = csv_list(values)
+        unknown = [v for v in items if v not in allowed]
+        if unknown:
+            raise ValueError(f"unknown {what} {unknown}; known: {', '.join(allowed)}")
+        return items
+
+    return check
+
+
+#: ``category=castle,museum``: taxonomy slugs.
+categories = one_of(CATEGORIES, "categories")
+
+
+def lat_lon(value: str | None) -> tuple[float, float] | None:
+    """``near=54.597,-5.930``: a point in decimal degrees."""
+    if value is None:
+        return None
+    try:
+        lat, lon = (float(p) for p in value.split(","))
+    except ValueError as exc:
+        raise ValueError("must be 'lat,lon' in decimal degrees, e.g. 54.597,-5.930") from exc
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError("latitude must be within -90..90 and longitude within -180..180")
+    return lat, lon
 
 
 def languages(header: str | None) -> list[str]:

@@ -24,10 +24,10 @@ from causeway.analytics import service
 from causeway.analytics.frames import FrameCache, Scope
 from causeway.api.deps import BoardPrincipal, DbSession, OptionalPrincipal, SettingsDep, rate_limit
 from causeway.api.errors import Forbidden, NotFound, Unauthorized, Unprocessable
+from causeway.api.http import categories, csv_list, lat_lon
 from causeway.auth.models import Role
 from causeway.content import providers
 from causeway.content.models import Attraction, Provider
-from causeway.content.taxonomy import CATEGORIES
 from causeway.settings import Settings
 
 board_router = APIRouter(prefix="/v1/board/analytics", tags=["analytics"], dependencies=[Depends(rate_limit)])
@@ -35,20 +35,8 @@ venue_router = APIRouter(prefix="/v1/providers/{slug}/analytics", tags=["analyti
                          dependencies=[Depends(rate_limit)])
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
-
-
-def _categories(values: list[str] | None) -> list[str]:
-    items = _split(values)
-    unknown = [v for v in items if v not in CATEGORIES]
-    if unknown:
-        raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
-    return items
-
-
 def _ids(values: list[str] | None) -> list[int]:
-    items = _split(values)
+    items = csv_list(values)
     if not all(v.isdigit() for v in items):
         raise ValueError("must be attraction ids, e.g. 12,40")
     return [int(v) for v in items]
@@ -73,15 +61,6 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-def _near(value: str | None) -> tuple[float, float] | None:
-    if value is None:
-        return None
-    lat, lon = _floats(value, 2, "54.597,-5.930")
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError("latitude must be within -90..90 and longitude within -180..180")
-    return lat, lon
-
-
 @dataclass
 class Filters:
     """The query parameters every report takes."""
@@ -103,11 +82,11 @@ def filters(
                                            "`analytics_default_days` before `to`)")] = None,
     to: Annotated[dt.date | None, Query(description="last local date, included (default: today)")] = None,
     category: Annotated[list[str] | None, Query(description="taxonomy slug(s); attractions with any"),
-                        AfterValidator(_categories)] = None,
+                        AfterValidator(categories)] = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north in degrees",
                                       examples=["-6.7,55.0,-6.1,55.3"]), AfterValidator(_bbox)] = None,
     near: Annotated[str | None, Query(description="lat,lon: attractions within radius_km",
-                                      examples=["54.597,-5.930"]), AfterValidator(_near)] = None,
+                                      examples=["54.597,-5.930"]), AfterValidator(lat_lon)] = None,
     radius_km: Annotated[float, Query(gt=0, le=500, description="with `near`")] = 25.0,
     town: Annotated[str | None, Query(max_length=200, description="the attractions' town (catalogue field)")] = None,
     attraction: Annotated[list[str] | None, Query(description="attraction id(s)"), AfterValidator(_ids)] = None,
@@ -169,7 +148,7 @@ def _check_attractions(db: DbSession, ids: list[int], provider: Provider | None)
 def board_request(
     request: Request, db: DbSession, settings: SettingsDep, principal: BoardPrincipal, f: FiltersDep,
     provider: Annotated[list[str] | None, Query(description="provider slug(s) (board only)"),
-                        AfterValidator(_split)] = None,
+                        AfterValidator(csv_list)] = None,
 ) -> Request_:
     provider_ids = None
     if provider:

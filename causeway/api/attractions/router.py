@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -24,7 +23,17 @@ from causeway.api.deps import (
     rate_limit,
 )
 from causeway.api.errors import NotFound, Unprocessable
-from causeway.api.http import decode_cursor, encode_cursor, etag_json, languages, pick
+from causeway.api.http import (
+    categories,
+    csv_list,
+    decode_cursor,
+    encode_cursor,
+    etag_json,
+    languages,
+    lat_lon,
+    one_of,
+    pick,
+)
 from causeway.auth.models import Role
 from causeway.content import catalogue, taxonomy
 from causeway.content.models import Attraction, Status
@@ -56,40 +65,8 @@ def render(att: Attraction, langs: list[str], settings: Settings, distance_km: f
     }
 
 
-def _near(value: str | None) -> tuple[float, float] | None:
-    if value is None:
-        return None
-    try:
-        lat_s, lon_s = value.split(",")
-        lat, lon = float(lat_s), float(lon_s)
-    except ValueError as exc:
-        raise ValueError("must be 'lat,lon' in decimal degrees, e.g. 54.597,-5.930") from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError("latitude must be within -90..90 and longitude within -180..180")
-    return lat, lon
-
-
-def _csv_list(values: list[str] | None) -> list[str]:
-    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
-
-
-def _one_of(known: Iterable[str], what: str) -> Callable[[list[str] | None], list[str]]:
-    """A validator for a comma-separated query list whose items must be among ``known``."""
-    allowed = tuple(known)
-
-    def check(values: list[str] | None) -> list[str]:
-        items = _csv_list(values)
-        unknown = [v for v in items if v not in allowed]
-        if unknown:
-            raise ValueError(f"unknown {what} {unknown}; known: {', '.join(allowed)}")
-        return items
-
-    return check
-
-
-_categories = _one_of(taxonomy.CATEGORIES, "categories")
-_fields = _one_of(FIELDS, "fields")
-_statuses = _one_of(Status.__members__, "status")
+_fields = one_of(FIELDS, "fields")
+_statuses = one_of(Status.__members__, "status")
 
 
 @router.get("", response_model=AttractionPage, summary="List attractions",
@@ -98,12 +75,12 @@ def list_attractions(
     request: Request, db: DbSession, settings: SettingsDep, principal: OptionalPrincipal,
     category: Annotated[list[str] | None, Query(description="taxonomy slug(s); any of them matches",
                                                 examples=["castle,history"]),
-                        AfterValidator(_categories)] = None,
+                        AfterValidator(categories)] = None,
     tag: Annotated[list[str] | None, Query(description="free tag(s); all must match"),
-                   AfterValidator(_csv_list)] = None,
+                   AfterValidator(csv_list)] = None,
     q: Annotated[str | None, Query(min_length=2, max_length=100, description="words in name, description, tags")] = None,
     near: Annotated[str | None, Query(description="lat,lon: nearest first", examples=["54.597,-5.930"]),
-                    AfterValidator(_near)] = None,
+                    AfterValidator(lat_lon)] = None,
     radius_km: Annotated[float, Query(gt=0, le=500, description="with `near`")] = 25.0,
     open_at: Annotated[dt.datetime | None, Query(description="ISO time; naive means destination time",
                                                  examples=["2026-07-14T11:00"])] = None,

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import AfterValidator, BaseModel
 from sqlalchemy import select
 
-from causeway.api.attractions.router import _categories, _near
 from causeway.api.deps import DbSession, SettingsDep, VisitorPrincipal, rate_limit
 from causeway.api.errors import NotFound, ServiceUnavailable
-from causeway.api.http import languages, pick
+from causeway.api.http import categories, languages, lat_lon, pick
 from causeway.auth import profile as profile_model
 from causeway.auth.models import Visitor
 from causeway.content.models import Attraction
@@ -54,11 +53,11 @@ def recommend(
     request: Request, db: DbSession, settings: SettingsDep, principal: VisitorPrincipal,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     category: Annotated[list[str] | None, Query(description="only these categories (any of them)"),
-                        AfterValidator(_categories)] = None,
+                        AfterValidator(categories)] = None,
     max_km: Annotated[float | None, Query(gt=0, le=500,
                                           description="within this distance of `near` or your base")] = None,
     near: Annotated[str | None, Query(description="lat,lon; default: the base in your profile"),
-                    AfterValidator(_near)] = None,
+                    AfterValidator(lat_lon)] = None,
     open_during_stay: Annotated[bool, Query(description="drop places closed for the whole stay")] = True,
     include_visited: Annotated[bool, Query(description="keep places you checked in at")] = False,
     diversity: Annotated[float | None, Query(ge=0, le=1, description="0: by score only; default 0.3")] = None,

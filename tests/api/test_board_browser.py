@@ -108,7 +108,7 @@ def test_dashboard_numbers_match_the_api(server: tuple[str, str]) -> None:
 
             page.fill("#token", "cw_board_not-a-real-token")  # a wrong token is refused, politely
             page.click("#login-form button")
-            page.wait_for_function("document.querySelector('#login-error').textContent.length > 0")
+            page.wait_for_selector("#login-error:not(:empty)", timeout=60_000)
             assert "unknown" in page.text_content("#login-error")
 
             page.fill("#token", token)

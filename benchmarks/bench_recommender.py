@@ -8,6 +8,11 @@ training time and latency (median, p99) of: bare scoring (dot + top-20), a new v
 from a stated profile (feature encoding included), and the full
 ``RecommenderPipeline.recommend`` with distance filter, re-ranking and explanations.
 BLAS is pinned to one thread, as an API worker should be.
+
+``--holdout-users N`` also measures what a faster training setting costs in accuracy at
+this scale: one engaged attraction of each of N visitors (all their events on it) is held
+out of training, and the report gives the held-out hit rate and NDCG at 20 over all 50k
+attractions (the visitor's training attractions excluded), beside popularity's.
 """
 
 from __future__ import annotations
@@ -75,6 +80,49 @@ def make_data(n_items: int, n_users: int, n_interactions: int, seed: int = 0
     return items, users, events
 
 
+def hold_out(events: pd.DataFrame, n_users: int, seed: int = 7
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, held): for ``n_users`` random visitors with >= 2 distinct attractions, every
+    event on one of their attractions (drawn at random) moves to ``held``."""
+    rng = np.random.default_rng(seed)
+    pairs = events[["visitor_id", "attraction_id"]].drop_duplicates()
+    counts = pairs["visitor_id"].value_counts()
+    eligible = counts.index[counts >= 2].to_numpy()
+    chosen = rng.choice(eligible, size=min(n_users, eligible.size), replace=False)
+    cand = pairs[pairs["visitor_id"].isin(chosen)]
+    held = (cand.assign(r=rng.random(len(cand))).sort_values("r")
+            .drop_duplicates("visitor_id")[["visitor_id", "attraction_id"]])
+    key = events["visitor_id"] + "\x00" + events["attraction_id"]
+    out = key.isin(set(held["visitor_id"] + "\x00" + held["attraction_id"]))
+    return events[~out], held
+
+
+def holdout_accuracy(pipe: RecommenderPipeline, train: pd.DataFrame, held: pd.DataFrame,
+                     k: int = 20) -> dict[str, float]:
+    """Hit rate and NDCG at ``k`` of the held-out attraction, model and popularity."""
+    model = pipe.model
+    item_pos = {a: j for j, a in enumerate(pipe.item_ids_)}
+    seen = train.groupby("visitor_id")["attraction_id"].agg(lambda s: [item_pos[a] for a in set(s)])
+    pop = np.bincount(train["attraction_id"].map(item_pos).to_numpy(), minlength=len(item_pos))
+    pop = pop.astype(np.float64)
+    ranks: dict[str, list[int]] = {"model": [], "popularity": []}
+    with threadpool_limits(1):
+        for vid, aid in zip(held["visitor_id"], held["attraction_id"]):
+            target = item_pos[aid]
+            mask = seen.get(vid, [])
+            for name, scores in (("model", model.score_vector(model.user_vectors(pipe.visitor_features(visitor_id=vid))[0])), ("popularity", pop)):
+                s = np.array(scores, dtype=np.float64)
+                s[mask] = -np.inf
+                ranks[name].append(int((s > s[target]).sum()))
+    out: dict[str, float] = {"k": k, "users": len(held)}
+    for name, r in ranks.items():
+        r_arr = np.asarray(r)
+        hit = r_arr < k
+        out[f"{name}_hit@{k}"] = float(hit.mean())
+        out[f"{name}_ndcg@{k}"] = float(np.where(hit, 1.0 / np.log2(r_arr + 2), 0.0).mean())
+    return out
+
+
 def latency(fn, n: int) -> dict[str, float]:
     for _ in range(min(50, n)):
         fn(0)
@@ -99,12 +147,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="WARP negatives tried per positive (LightFM max_sampled)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--holdout-users", type=int, default=0, metavar="N",
+                    help="hold one attraction of N visitors out of training and report the "
+                         "held-out hit rate and NDCG@20 (accuracy cost of a setting)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     items, users, events = make_data(args.items, args.users, args.interactions)
+    held = None
+    if args.holdout_users:
+        events, held = hold_out(events, args.holdout_users)
     t_data = time.perf_counter() - t0
     model = HybridRecommender(no_components=args.components, epochs=args.epochs,
                               max_sampled=args.max_sampled, num_threads=args.threads,
@@ -114,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     pipe.fit(items, events, users)
     t_total, c_total = time.perf_counter() - t0, time.process_time() - c0
     load_after_fit = os.getloadavg()[0]
+    accuracy = holdout_accuracy(pipe, events, held) if held is not None else None
     meta = model.metadata
     rng = np.random.default_rng(1)
     cats = [f"c{j}" for j in range(N_CATEGORIES)]
@@ -148,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                               "recommend_filter_rerank_explain": full,
                               "known_visitor_recommend_full": known},
     }
+    if accuracy is not None:
+        report["holdout"] = accuracy
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -161,6 +218,11 @@ def main(argv: list[str] | None = None) -> int:
               f"(whole pipeline fit incl. encoding: {t['pipeline_fit_s']:.1f} s wall, "
               f"{t['pipeline_fit_cpu_s']:.1f} s CPU; load average {load['before']:.1f} before, "
               f"{load['after_fit']:.1f} after)")
+        if accuracy is not None:
+            print(f"held-out ({accuracy['users']} visitors, one attraction each, ranked among "
+                  f"{args.items}): model hit@20 {accuracy['model_hit@20']:.3f}, NDCG@20 "
+                  f"{accuracy['model_ndcg@20']:.3f}; popularity hit@20 "
+                  f"{accuracy['popularity_hit@20']:.3f}, NDCG@20 {accuracy['popularity_ndcg@20']:.3f}")
         for name, res in report["latency_50k_items"].items():
             print(f"{name:34s} median {res['median_ms']:.3f} ms  p99 {res['p99_ms']:.3f} ms"
                   f"  (n={res['n']})")

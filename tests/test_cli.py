@@ -73,3 +73,15 @@ def test_migrations_go_down_and_up(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     assert {"attractions", "providers", "duplicate_candidates", "api_tokens"} <= set(inspect(engine).get_table_names())
+
+
+def test_migrations_have_one_head(engine: Engine) -> None:
+    from alembic.script import ScriptDirectory
+
+    from causeway.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string()))
+    assert script.get_heads() == ["0005"]
+    downgrade(engine, "base")
+    upgrade(engine, "head")  # a single head: "head" (not only "heads") upgrades fully
+    assert {"media_assets", "itineraries", "events"} <= set(inspect(engine).get_table_names())

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from causeway.recommender.model import HybridRecommender, top_k
+from causeway.recommender.model import TRAINING_DEFAULTS, HybridRecommender, top_k
 from causeway.recommender.pipeline import RecommenderPipeline
 from causeway.recommender.rerank import RerankConfig
 
@@ -141,9 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--items", type=int, default=50_000)
     ap.add_argument("--users", type=int, default=100_000)
     ap.add_argument("--interactions", type=int, default=1_000_000)
-    ap.add_argument("--components", type=int, default=32)
-    ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--max-sampled", type=int, default=10,
+    # Defaults: the training job's (``causeway train``).
+    ap.add_argument("--components", type=int, default=TRAINING_DEFAULTS["no_components"])
+    ap.add_argument("--epochs", type=int, default=TRAINING_DEFAULTS["epochs"])
+    ap.add_argument("--max-sampled", type=int, default=TRAINING_DEFAULTS["max_sampled"],
                     help="WARP negatives tried per positive (LightFM max_sampled)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--requests", type=int, default=2000)

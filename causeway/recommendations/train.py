@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from causeway.recommendations import data, store
-from causeway.recommender.model import HybridRecommender
+from causeway.recommender.model import TRAINING_DEFAULTS, HybridRecommender
 from causeway.recommender.pipeline import RecommenderPipeline
 from causeway.recommender.simulate import SimulationConfig, simulate_visitors
 
@@ -42,7 +42,9 @@ class TrainResult:
 
 
 def train(session: Session, models_dir: Path, *, min_events: int = 1000, simulate_visitors_n: int = 800,
-          seed: int = 0, epochs: int = 20, components: int = 32, threads: int = 1,
+          seed: int = 0, epochs: int = TRAINING_DEFAULTS["epochs"],
+          components: int = TRAINING_DEFAULTS["no_components"],
+          max_sampled: int = TRAINING_DEFAULTS["max_sampled"], threads: int = 1,
           publish: bool = True) -> TrainResult:
     """Fit on the database's catalogue and events; save (and by default publish) the artifact."""
     started = time.perf_counter()
@@ -72,8 +74,8 @@ def train(session: Session, models_dir: Path, *, min_events: int = 1000, simulat
         source = "database+simulated" if len(real) else "simulated"
     if events.empty:
         raise NothingToTrain("no interaction events and simulation produced none")
-    model = HybridRecommender(no_components=components, epochs=epochs, num_threads=threads,
-                              random_state=seed)
+    model = HybridRecommender(no_components=components, epochs=epochs, max_sampled=max_sampled,
+                              num_threads=threads, random_state=seed)
     pipe = RecommenderPipeline(model).fit(items, events, visitors)
     fit_seconds = time.perf_counter() - started
     version = store.new_version()
@@ -99,8 +101,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: settings.train_min_events)")
     p.add_argument("--simulated-visitors", type=int, default=800)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--components", type=int, default=32)
+    p.add_argument("--epochs", type=int, default=TRAINING_DEFAULTS["epochs"])
+    p.add_argument("--components", type=int, default=TRAINING_DEFAULTS["no_components"])
+    p.add_argument("--max-sampled", type=int, default=TRAINING_DEFAULTS["max_sampled"],
+                   help="WARP negatives tried per positive (LightFM max_sampled)")
     p.add_argument("--threads", type=int, default=None, help="LightFM threads (default: CPU count)")
     p.add_argument("--no-publish", action="store_true", help="save the artifact, do not serve it")
     p.add_argument("--if-missing", action="store_true",
@@ -125,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
                 session, settings.models_dir,
                 min_events=settings.train_min_events if args.min_events is None else args.min_events,
                 simulate_visitors_n=args.simulated_visitors, seed=args.seed, epochs=args.epochs,
-                components=args.components, threads=args.threads or os.cpu_count() or 1,
+                components=args.components, max_sampled=args.max_sampled, threads=args.threads or os.cpu_count() or 1,
                 publish=not args.no_publish)
     except NothingToTrain as exc:
         print(f"causeway train: {exc}", file=sys.stderr)

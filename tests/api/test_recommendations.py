@@ -7,6 +7,7 @@ check behaviour a visitor relies on, not accuracy (that is `causeway eval recomm
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -20,6 +21,7 @@ from causeway.auth.models import Visitor
 from causeway.content.models import Attraction, AttractionCategory
 from causeway.recommendations import data, store
 from causeway.recommendations.train import NothingToTrain, train
+from causeway.recommender.model import TRAINING_DEFAULTS
 from tests.conftest import bearer
 
 SMALL = {"simulate_visitors_n": 150, "epochs": 5, "components": 8}
@@ -50,6 +52,19 @@ def test_train_needs_a_catalogue(session: Session, settings) -> None:  # type: i
     with pytest.raises(NothingToTrain, match="causeway demo load"):
         train(session, settings.models_dir, **SMALL)
     assert store.current(settings.models_dir) is None
+
+
+def test_the_job_trains_with_the_benchmarked_defaults(catalogue: None, session: Session,
+                                                      settings) -> None:  # type: ignore[no-untyped-def]
+    from causeway.cli import build_parser
+
+    result = train(session, settings.models_dir, simulate_visitors_n=150)
+    params = json.loads((result.path / "meta.json").read_text())["params"]
+    assert {k: params[k] for k in TRAINING_DEFAULTS} == TRAINING_DEFAULTS
+    args = build_parser().parse_args(["train"])
+    assert (args.components, args.epochs, args.max_sampled) == (
+        TRAINING_DEFAULTS["no_components"], TRAINING_DEFAULTS["epochs"],
+        TRAINING_DEFAULTS["max_sampled"])
 
 
 def test_before_training_the_api_says_so(app_client: TestClient, catalogue: None) -> None:

@@ -13,7 +13,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 
-.PHONY: run install browser test bench bench-recommender bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events clean
+.PHONY: run install browser test bench bench-recommender bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -52,10 +52,15 @@ $(VENV)/.causeway-bench: pyproject.toml | $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-bench: bench-recommender bench-recommendations bench-optw bench-itinerary
+bench: bench-recommender bench-train-job bench-recommendations bench-optw bench-itinerary
 
 bench-recommender: $(VENV)/.causeway-bench
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_recommender
+
+# causeway train end to end (database reads + fit + save) on 1M events x 50k attractions;
+# SQLite by default, ARGS="--database-url postgresql://postgres@127.0.0.1:5432/scratch" for PostgreSQL.
+bench-train-job: install
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_train_job $(ARGS)
 
 # Events (issue 6): its own redis-server on a free port and a scratch PostgreSQL database
 # (CAUSEWAY_BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/postgres).

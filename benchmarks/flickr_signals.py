@@ -1,4 +1,4 @@
-"""Two more signals checked against the revisit/popularity prior on the Flickr cities.
+"""Three more signals checked against the revisit/popularity prior on the Flickr cities.
 
 Run: ``python -m benchmarks.flickr_signals --flickr ../shared/datasets/flickr-poi/<city>``
 (the data is read from the path given, never shipped). Prints, per city, validation and
@@ -9,13 +9,17 @@ test NDCG@10 for:
   a user's score is ``log1p(T)`` row-normalised, summed over the POIs of their latest
   training sequence. Blended with the prior exactly as the evaluation's "+ prior" rows
   (same grid, weights chosen on the two validation folds), against the prior alone.
+* **item-specific revisits**: how often each POI recurs in a user's next sequence once it
+  is in their history (smoothed log rate, for seen POIs), and how often it is a *new* POI
+  of a next sequence (standardised log count, for unseen POIs), added to the prior with
+  weights searched on validation, against the prior alone.
 * **request context** (discovery task: POIs the user already visited removed): popularity
   conditioned on the part of day (4 bands, UTC), the season or weekday/weekend of the
   held-out sequence's start, blended with overall log popularity, against popularity alone.
   The time of the request is known in the product, so a context-aware hybrid could use it
   if it carried signal.
 
-Neither is in ``causeway eval recommender``: neither beat the prior (see benchmarks/README.md).
+None is in ``causeway eval recommender``: none beat the prior (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -73,6 +77,49 @@ def transitions_vs_prior(folder: str) -> dict[str, float]:
             "trans_weight": blends[m].model}
 
 
+def item_revisit_vs_prior(folder: str) -> dict[str, float]:
+    city = load_city(folder)
+    n = city.n_items
+    seqs = city.sequences
+    n_users = int(seqs["user"].max()) + 1
+    train, test = split_last_sequence(seqs)
+    fold = make_fold(city, train, test, n_users)
+    vfolds = validation_folds(city, train, set(fold.users.tolist()), n_users)
+    keys = [(b, beta, gamma) for b in prior_grid(model=False)
+            for beta in (0.0, 0.5, 1.0, 2.0) for gamma in (0.0, 0.5, 1.0)]
+
+    def per_key(folds: list[Fold]) -> np.ndarray:
+        rows = []
+        for f in folds:
+            assert f.train is not None
+            opp, back, new = np.zeros(n), np.zeros(n), np.zeros(n)
+            for _, group in f.train.sort_values(["user", "time", "seq"], kind="stable").groupby("user"):
+                history: set[int] = set()
+                for items in group["items"]:
+                    if history:
+                        opp[list(history)] += 1
+                        for i in items:
+                            (back if i in history else new)[i] += 1
+                    history |= set(items)
+            log_rate = np.log((back + 1) / (opp + 5))
+            first = np.log1p(new)
+            first = (first - first.mean()) / (first.std() or 1.0)
+            terms = blend_terms(f, np.zeros((len(f.users), n)))
+            assert terms.revisit is not None
+            seen = terms.revisit > 0
+            rel = relevance_matrix(f, n)
+            rows.append(np.array([ndcg_per_user(terms.combine(b) + beta * seen * log_rate
+                                                + gamma * ~seen * first, rel)
+                                  for b, beta, gamma in keys]))
+        return np.nanmean(np.concatenate(rows, axis=1), axis=1)
+
+    val, tst = per_key(vfolds), per_key([fold])
+    plain = np.array([beta == 0 and gamma == 0 for _, beta, gamma in keys])
+    p = int(np.argmax(np.where(plain, val, -np.inf)))
+    m = int(np.argmax(val))
+    return {"prior_val": val[p], "prior_test": tst[p], "items_val": val[m], "items_test": tst[m]}
+
+
 def _context(times: np.ndarray) -> dict[str, np.ndarray]:
     ts = pd.to_datetime(times, unit="s")
     return {"part_of_day": np.asarray(ts.hour) // 6, "season": (np.asarray(ts.month) % 12) // 3,
@@ -124,10 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     for folder in args.flickr:
         t = transitions_vs_prior(folder)
+        r = item_revisit_vs_prior(folder)
         c = context_vs_popularity(folder)
         print(f"{folder}: transitions + prior val {t['trans_val']:.4f} test {t['trans_test']:.4f} "
               f"(model weight {t['trans_weight']:g}) vs prior val {t['prior_val']:.4f} "
               f"test {t['prior_test']:.4f}")
+        print(f"  item revisit/first-visit rates + prior val {r['items_val']:.4f} test "
+              f"{r['items_test']:.4f} vs prior val {r['prior_val']:.4f} test {r['prior_test']:.4f}")
         print("  discovery, popularity val {:.4f} test {:.4f}; ".format(
             c["popularity_val"], c["popularity_test"]) + "; ".join(
             f"+ {k} val {c[k + '_val']:.4f} test {c[k + '_test']:.4f}"

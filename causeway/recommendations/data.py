@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from causeway.analytics.models import Event
@@ -90,13 +90,21 @@ def events_frame(session: Session, *, since: dt.datetime | None = None) -> pd.Da
              .where(Event.visitor_id.is_not(None), Event.type.in_(INTERACTION_TYPES)))
     if since is not None:
         query = query.where(Event.occurred_at >= since)
-    rows = session.execute(query).all()
+    # Core rows, and the timestamp as the driver returns it (SQLite: an ISO string, read as
+    # UTC; PostgreSQL: an aware datetime), parsed by pandas in one pass: per-row ORM and
+    # type processing was most of the read (1M events: 9.3 s).
+    raw_time = type_coerce(Event.occurred_at, String)
+    rows = session.connection().execute(query.with_only_columns(
+        Event.visitor_id, kept.label("attraction_id"), Event.type, raw_time, Event.simulated,
+        maintain_column_froms=True)).all()
+    visitor, attraction, kind, when, simulated = (
+        list(column) for column in zip(*rows)) if rows else ([], [], [], [], [])
     return pd.DataFrame({
-        "visitor_id": [str(r[0]) for r in rows],
-        "attraction_id": [str(r[1]) for r in rows],
-        "event_type": [r[2] for r in rows],
-        "timestamp": pd.to_datetime([r[3] for r in rows], utc=True),
-        "simulated": [bool(r[4]) for r in rows],
+        "visitor_id": pd.Series(visitor, dtype="int64").astype(str),
+        "attraction_id": pd.Series(attraction, dtype="int64").astype(str),
+        "event_type": pd.Series(kind, dtype=str),
+        "timestamp": pd.to_datetime(pd.Series(when, dtype=object), utc=True, format="ISO8601"),
+        "simulated": pd.Series(simulated, dtype=bool),
     })
 
 

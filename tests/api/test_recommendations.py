@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -169,6 +170,10 @@ def test_real_events_train_the_model_and_erased_visitors_do_not(
                     occurred_at=now, received_at=now))
     frame = data.events_frame(session)
     assert len(frame) == 60 and "None" not in set(frame["visitor_id"])
+    # Read back as the same instant in UTC on both backends (recency decay depends on it).
+    assert (frame["timestamp"] == pd.Timestamp(now)).all() and str(frame["timestamp"].dt.tz) == "UTC"
+    assert set(frame["visitor_id"]) == {str(p.id) for p in people}
+    assert set(frame["attraction_id"]) <= {str(i) for i in ids} and not frame["simulated"].any()
     result = train(session, settings.models_dir, min_events=50, **SMALL)
     assert result.metadata["events_source"] == "database" and not result.metadata["simulated"]
     assert result.metadata["n_visitors"] == 12 and result.metadata["n_events"] == 60

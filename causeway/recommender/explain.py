@@ -53,6 +53,21 @@ def feature_text(name: str) -> str:
     return pretty or column
 
 
+def is_reason(name: str) -> bool:
+    """Whether a feature means something to a visitor when shown as a reason.
+
+    Placeholders (``price_band:unknown``, an empty value) and venue size other than small
+    ("medium venue") still count in the score but say nothing about the place: shown, they
+    crowded out real reasons (seen on the demo: "unknown price" as Ballintoy Harbour's
+    second reason).
+    """
+    column, _, value = name.partition(":")
+    value = value.strip().lower()
+    if column != "id" and value in ("", "unknown", "none", "nan"):
+        return False
+    return not (column == "provider_size" and value != "small")
+
+
 def explain(
     user_vector: np.ndarray,
     item_indices: Sequence[int] | np.ndarray,
@@ -86,7 +101,8 @@ def explain(
     Returns
     -------
     list (length m) of lists of :class:`Reason`, strongest first; weights are shares of
-    the summed positive contributions.
+    the summed positive contributions (features that are not reasons, see
+    :func:`is_reason`, count in that sum but are never listed).
     """
     k = item_embeddings.shape[1]
     u = np.asarray(user_vector, dtype=np.float64)[:k]
@@ -103,16 +119,19 @@ def explain(
         cols, vals = itf.indices[lo:hi], itf.data[lo:hi]
         contrib = vals * per_used[np.searchsorted(used, cols)]
         merged: dict[str, tuple[str, float]] = {}
+        total_positive = 0.0
         for f, c in zip(cols, contrib):
             if c <= 0:
                 continue
             name = feature_names[f]
+            total_positive += float(c)
+            if not is_reason(name):
+                continue
             text = feature_text(name)
             prev = merged.get(text)
             merged[text] = (prev[0] if prev else name, (prev[1] if prev else 0.0) + float(c))
-        total = sum(c for _, c in merged.values())
         ranked = sorted(merged.items(), key=lambda kv: (-kv[1][1], kv[0]))[:top_n]
-        reasons = [Reason(feature=name, text=text, weight=c / total)
+        reasons = [Reason(feature=name, text=text, weight=c / total_positive)
                    for text, (name, c) in ranked]
         if distances_km is not None and float(distances_km[i]) <= near_km:
             reasons.append(Reason(feature="distance", text=NEAR_TEXT, weight=0.0))

@@ -1,7 +1,9 @@
 import numpy as np
 import scipy.sparse as sp
 
-from causeway.recommender.explain import COLLABORATIVE_TEXT, NEAR_TEXT, explain, feature_text
+from causeway.recommender.explain import (
+    COLLABORATIVE_TEXT, NEAR_TEXT, explain, feature_text, is_reason,
+)
 
 
 def test_feature_text():
@@ -33,3 +35,15 @@ def test_pipeline_recommendations_carry_reasons(trained):
     assert all(r.reasons for r in recs)
     assert all(any(x.text == NEAR_TEXT for x in r.reasons) for r in recs)
     assert any(x.text == "art" for r in recs for x in r.reasons)
+
+
+def test_placeholders_and_venue_size_are_never_reasons():
+    assert not is_reason("price_band:unknown") and not is_reason("provider_size:medium")
+    assert is_reason("provider_size:small") and is_reason("price_band:free") and is_reason("id:7")
+    names = ["price_band:unknown", "provider_size:large", "categories:castle"]
+    emb = np.array([[3.0], [2.0], [1.0]])
+    x = sp.csr_matrix(np.array([[1.0, 1.0, 1.0]]))
+    [reasons] = explain(np.array([1.0]), [0], x, emb, np.zeros(3), names, top_n=3)
+    # The placeholder and the size class contribute most, yet only the category is shown,
+    # with its share of the whole positive score.
+    assert [(r.text, round(r.weight, 3)) for r in reasons] == [("castle", round(1 / 6, 3))]

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from causeway.recommender.evaluation.holdout import hold_out, holdout_metrics
 from causeway.recommender.model import TRAINING_DEFAULTS, HybridRecommender, top_k
 from causeway.recommender.pipeline import RecommenderPipeline
 from causeway.recommender.rerank import RerankConfig
@@ -80,49 +81,6 @@ def make_data(n_items: int, n_users: int, n_interactions: int, seed: int = 0
     return items, users, events
 
 
-def hold_out(events: pd.DataFrame, n_users: int, seed: int = 7
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(train, held): for ``n_users`` random visitors with >= 2 distinct attractions, every
-    event on one of their attractions (drawn at random) moves to ``held``."""
-    rng = np.random.default_rng(seed)
-    pairs = events[["visitor_id", "attraction_id"]].drop_duplicates()
-    counts = pairs["visitor_id"].value_counts()
-    eligible = counts.index[counts >= 2].to_numpy()
-    chosen = rng.choice(eligible, size=min(n_users, eligible.size), replace=False)
-    cand = pairs[pairs["visitor_id"].isin(chosen)]
-    held = (cand.assign(r=rng.random(len(cand))).sort_values("r")
-            .drop_duplicates("visitor_id")[["visitor_id", "attraction_id"]])
-    key = events["visitor_id"] + "\x00" + events["attraction_id"]
-    out = key.isin(set(held["visitor_id"] + "\x00" + held["attraction_id"]))
-    return events[~out], held
-
-
-def holdout_accuracy(pipe: RecommenderPipeline, train: pd.DataFrame, held: pd.DataFrame,
-                     k: int = 20) -> dict[str, float]:
-    """Hit rate and NDCG at ``k`` of the held-out attraction, model and popularity."""
-    model = pipe.model
-    item_pos = {a: j for j, a in enumerate(pipe.item_ids_)}
-    seen = train.groupby("visitor_id")["attraction_id"].agg(lambda s: [item_pos[a] for a in set(s)])
-    pop = np.bincount(train["attraction_id"].map(item_pos).to_numpy(), minlength=len(item_pos))
-    pop = pop.astype(np.float64)
-    ranks: dict[str, list[int]] = {"model": [], "popularity": []}
-    with threadpool_limits(1):
-        for vid, aid in zip(held["visitor_id"], held["attraction_id"]):
-            target = item_pos[aid]
-            mask = seen.get(vid, [])
-            for name, scores in (("model", model.score_vector(model.user_vectors(pipe.visitor_features(visitor_id=vid))[0])), ("popularity", pop)):
-                s = np.array(scores, dtype=np.float64)
-                s[mask] = -np.inf
-                ranks[name].append(int((s > s[target]).sum()))
-    out: dict[str, float] = {"k": k, "users": len(held)}
-    for name, r in ranks.items():
-        r_arr = np.asarray(r)
-        hit = r_arr < k
-        out[f"{name}_hit@{k}"] = float(hit.mean())
-        out[f"{name}_ndcg@{k}"] = float(np.where(hit, 1.0 / np.log2(r_arr + 2), 0.0).mean())
-    return out
-
-
 def latency(fn, n: int) -> dict[str, float]:
     for _ in range(min(50, n)):
         fn(0)
@@ -169,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     pipe.fit(items, events, users)
     t_total, c_total = time.perf_counter() - t0, time.process_time() - c0
     load_after_fit = os.getloadavg()[0]
-    accuracy = holdout_accuracy(pipe, events, held) if held is not None else None
+    with threadpool_limits(1):
+        accuracy = holdout_metrics(pipe, events, held) if held is not None else None
     meta = model.metadata
     rng = np.random.default_rng(1)
     cats = [f"c{j}" for j in range(N_CATEGORIES)]

@@ -25,9 +25,19 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from causeway.recommendations import data, store
+from causeway.recommender.evaluation.holdout import hold_out, holdout_metrics
 from causeway.recommender.model import TRAINING_DEFAULTS, HybridRecommender
 from causeway.recommender.pipeline import RecommenderPipeline
 from causeway.recommender.simulate import SimulationConfig, simulate_visitors
+
+
+#: Visitors whose held-out attraction checks every trained model (0: no check).
+HOLDOUT_USERS = 500
+#: Events that show a visitor engaged with an attraction, for the held-out check (not
+#: impressions: what the app showed is not what the visitor chose).
+ENGAGED_TYPES = tuple(t for t in data.INTERACTION_TYPES if t != "impression")
+#: Below this many eligible visitors a held-out figure would be noise: no check.
+MIN_HOLDOUT_USERS = 50
 
 
 class NothingToTrain(RuntimeError):
@@ -39,14 +49,22 @@ class TrainResult:
     version: str
     path: Path
     metadata: dict[str, Any]
+    metrics: dict[str, Any]
 
 
 def train(session: Session, models_dir: Path, *, min_events: int = 1000, simulate_visitors_n: int = 800,
           seed: int = 0, epochs: int = TRAINING_DEFAULTS["epochs"],
           components: int = TRAINING_DEFAULTS["no_components"],
           max_sampled: int = TRAINING_DEFAULTS["max_sampled"], threads: int = 1,
-          publish: bool = True) -> TrainResult:
-    """Fit on the database's catalogue and events; save (and by default publish) the artifact."""
+          holdout_users: int = HOLDOUT_USERS, publish: bool = True) -> TrainResult:
+    """Fit on the database's catalogue and events; save (and by default publish) the artifact.
+
+    Every event of one attraction that each of ``holdout_users`` visitors engaged with
+    (beyond an impression) is kept out of the fit, and the artifact's metrics record how the model ranks those attractions
+    against popularity (:mod:`causeway.recommender.evaluation.holdout`). The model served
+    is that one, so its figures are its own; with ``holdout_users=0``, or fewer than
+    ``MIN_HOLDOUT_USERS`` eligible visitors, it trains on everything and records none.
+    """
     started = time.perf_counter()
     items = data.catalogue_frame(session)
     if items.empty:
@@ -76,23 +94,30 @@ def train(session: Session, models_dir: Path, *, min_events: int = 1000, simulat
         raise NothingToTrain("no interaction events and simulation produced none")
     model = HybridRecommender(no_components=components, epochs=epochs, max_sampled=max_sampled,
                               num_threads=threads, random_state=seed)
-    pipe = RecommenderPipeline(model).fit(items, events, visitors)
+    fit_events, held = hold_out(events, holdout_users, seed=seed, engaged_types=ENGAGED_TYPES)
+    if len(held) < MIN_HOLDOUT_USERS:
+        fit_events, held = events, held.iloc[:0]
+    pipe = RecommenderPipeline(model).fit(items, fit_events, visitors)
     fit_seconds = time.perf_counter() - started
+    metrics: dict[str, Any] = {"train_seconds": round(fit_seconds, 3)}
+    if len(held):
+        metrics["holdout"] = holdout_metrics(pipe, fit_events, held)
     version = store.new_version()
     metadata = {
         "version": version, "trained_at": pd.Timestamp.now(tz="UTC").isoformat(),
         "events_source": source, "simulated": source != "database",
         "n_items": int(len(items)), "n_visitors": int(events["visitor_id"].nunique()),
         "n_events": int(len(events)), "n_real_events": int(len(real)),
+        "n_events_held_out": int(len(events) - len(fit_events)),
         "seed": seed,
         "simulation": ({"n_visitors": simulate_visitors_n, "module": "causeway.recommender.simulate"}
                        if source != "database" else None),
     }
     path = pipe.save(models_dir / version, metadata=metadata,
-                     metrics={"train_seconds": round(fit_seconds, 3)})
+                     metrics=metrics)
     if publish:
         store.publish(models_dir, version)
-    return TrainResult(version=version, path=path, metadata=metadata)
+    return TrainResult(version=version, path=path, metadata=metadata, metrics=metrics)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -106,6 +131,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-sampled", type=int, default=TRAINING_DEFAULTS["max_sampled"],
                    help="WARP negatives tried per positive (LightFM max_sampled)")
     p.add_argument("--threads", type=int, default=None, help="LightFM threads (default: CPU count)")
+    p.add_argument("--holdout-users", type=int, default=HOLDOUT_USERS,
+                   help="visitors whose held-out attraction checks the model (recorded in the "
+                        f"artifact; 0: none; default {HOLDOUT_USERS})")
     p.add_argument("--no-publish", action="store_true", help="save the artifact, do not serve it")
     p.add_argument("--if-missing", action="store_true",
                    help="do nothing when a model is already being served (for `make run`)")
@@ -129,7 +157,8 @@ def run(args: argparse.Namespace) -> int:
                 session, settings.models_dir,
                 min_events=settings.train_min_events if args.min_events is None else args.min_events,
                 simulate_visitors_n=args.simulated_visitors, seed=args.seed, epochs=args.epochs,
-                components=args.components, max_sampled=args.max_sampled, threads=args.threads or os.cpu_count() or 1,
+                components=args.components, max_sampled=args.max_sampled,
+                holdout_users=args.holdout_users, threads=args.threads or os.cpu_count() or 1,
                 publish=not args.no_publish)
     except NothingToTrain as exc:
         print(f"causeway train: {exc}", file=sys.stderr)
@@ -140,5 +169,12 @@ def run(args: argparse.Namespace) -> int:
     label = " (SIMULATED visitor history)" if m["simulated"] else ""
     print(f"trained {result.version}{label}: {m['n_items']} attractions, {m['n_visitors']} visitors, "
           f"{m['n_events']} events ({m['n_real_events']} real)")
+    check = result.metrics.get("holdout")
+    if check:
+        k = check["k"]
+        print(f"held-out check ({check['users']} visitors, one attraction each, among "
+              f"{check['items']}): hit@{k} {check[f'model_hit@{k}']:.3f} (popularity "
+              f"{check[f'popularity_hit@{k}']:.3f}), NDCG@{k} {check[f'model_ndcg@{k}']:.3f} "
+              f"(popularity {check[f'popularity_ndcg@{k}']:.3f})")
     print(f"artifact: {result.path}{'' if args.no_publish else '  (now serving)'}")
     return 0

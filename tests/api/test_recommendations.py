@@ -60,8 +60,16 @@ def test_the_job_trains_with_the_benchmarked_defaults(catalogue: None, session: 
     from causeway.cli import build_parser
 
     result = train(session, settings.models_dir, simulate_visitors_n=150)
-    params = json.loads((result.path / "meta.json").read_text())["params"]
-    assert {k: params[k] for k in TRAINING_DEFAULTS} == TRAINING_DEFAULTS
+    meta = json.loads((result.path / "meta.json").read_text())
+    assert {k: meta["params"][k] for k in TRAINING_DEFAULTS} == TRAINING_DEFAULTS
+    # Every artifact carries its held-out check, on the simulated visitors who engaged with
+    # at least two attractions (not counting impressions for the held-out one).
+    check = meta["metrics"]["holdout"]
+    assert 100 <= check["users"] <= 150 and meta["metadata"]["n_events_held_out"] >= check["users"]
+    assert all(0.0 <= check[f"{m}_{s}@20"] <= 1.0 for m in ("model", "popularity")
+               for s in ("hit", "ndcg"))
+    assert train(session, settings.models_dir, simulate_visitors_n=150,
+                 holdout_users=0).metrics == {"train_seconds": pytest.approx(0, abs=60)}
     args = build_parser().parse_args(["train"])
     assert (args.components, args.epochs, args.max_sampled) == (
         TRAINING_DEFAULTS["no_components"], TRAINING_DEFAULTS["epochs"],

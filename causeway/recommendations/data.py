@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from causeway.analytics.models import Event
 from causeway.auth.profile import Profile
 from causeway.content.models import Attraction, AttractionCategory, AttractionTag, Provider, Status
+from causeway.recommender.features import base_area
 
 #: Profile travel modes -> the model's travel-mode vocabulary (the simulator's too).
 MODEL_TRAVEL_MODE = {"walking": "foot", "cycling": "cycle", "public_transport": "transit",
@@ -139,6 +140,8 @@ def model_profile(profile: Profile | dict[str, Any] | None) -> dict[str, Any]:
         record["travel_mode"] = MODEL_TRAVEL_MODE[p.travel_mode]
     if p.party is not None:
         record["party_type"] = p.party
+    if p.base is not None:
+        record["base_area"] = base_area(p.base.lat, p.base.lon)
     return record
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from causeway.recommendations import data, store
 from causeway.recommender.evaluation.holdout import hold_out, holdout_metrics
+from causeway.recommender.features import base_area
 from causeway.recommender.model import TRAINING_DEFAULTS, HybridRecommender
 from causeway.recommender.pipeline import RecommenderPipeline
 from causeway.recommender.simulate import SimulationConfig, simulate_visitors
@@ -78,7 +79,10 @@ def train(session: Session, models_dir: Path, *, min_events: int = 1000, simulat
         sim_visitors, sim_events = simulate_visitors(
             items, SimulationConfig(n_visitors=simulate_visitors_n, interest_frequency_exponent=0.0),
             seed=seed)
-        sim_visitors = sim_visitors[["visitor_id", "interests", "stay_days", "travel_mode", "party_type"]]
+        sim_visitors = sim_visitors.assign(base_area=[
+            base_area(a, b) for a, b in zip(sim_visitors["base_lat"], sim_visitors["base_lon"])])
+        sim_visitors = sim_visitors[["visitor_id", "interests", "stay_days", "travel_mode",
+                                     "party_type", "base_area"]]
         # The simulation ends "now", so recency decay treats it like fresh history.
         shift = pd.Timestamp.now(tz="UTC") - sim_events["timestamp"].max()
         sim_events = sim_events.assign(timestamp=sim_events["timestamp"] + shift)

@@ -26,7 +26,7 @@ ITEM_SINGLE: tuple[str, ...] = (
     "area", "price_band", "indoor", "provider_id", "provider_size",
 )
 ITEM_MULTI: tuple[str, ...] = ("categories", "tags", "accessibility")
-USER_SINGLE: tuple[str, ...] = ("stay_days", "travel_mode", "party_type")
+USER_SINGLE: tuple[str, ...] = ("stay_days", "travel_mode", "party_type", "base_area")
 USER_MULTI: tuple[str, ...] = ("interests",)
 #: stay length in days: <=1, 2-3, 4-7, >7
 STAY_BANDS: tuple[float, ...] = (1.0, 3.0, 7.0)
@@ -292,7 +292,8 @@ def item_encoder(identity: bool = True, id_column: str = "attraction_id") -> Fea
 
 
 def user_encoder(identity: bool = True, id_column: str = "visitor_id") -> FeatureEncoder:
-    """Encoder for visitors: stated interests, stay-length band, travel mode, party type."""
+    """Encoder for visitors: stated interests, stay-length band, travel mode, party type and
+    the area of their base (:func:`base_area`)."""
     return FeatureEncoder(id_column=id_column, single=USER_SINGLE, multi=USER_MULTI,
                           bands={"stay_days": STAY_BANDS}, identity=identity)
 
@@ -322,3 +323,21 @@ def geo_cells(lat: np.ndarray, lon: np.ndarray, cell_km: float = 1.0) -> list[st
     rows = np.floor(np.where(ok, lat, 0.0) / dlat).astype(np.int64)
     cols = np.floor(np.where(ok, lon, 0.0) / dlon).astype(np.int64)
     return [f"{r}:{c}" if good else "unknown" for r, c, good in zip(rows, cols, ok)]
+
+
+#: Size of the grid cells that give a visitor's base an area feature (about 11 x 10 km at 55 N).
+BASE_AREA_DEG: tuple[float, float] = (0.1, 0.15)
+
+
+def base_area(lat: float | None, lon: float | None,
+              cell_deg: tuple[float, float] = BASE_AREA_DEG) -> str | None:
+    """Label of the fixed latitude/longitude cell of a visitor's base, e.g. ``"552:-44"``.
+
+    A user feature: visitors staying in the same part of the region share it, so the model
+    can learn what people based there go to. A fixed degree grid (unlike :func:`geo_cells`,
+    scaled to a set of points) gives one visitor's base the same label whatever else is
+    encoded with it. ``None`` when the base is unknown.
+    """
+    if lat is None or lon is None or not (np.isfinite(lat) and np.isfinite(lon)):
+        return None
+    return f"{int(np.floor(lat / cell_deg[0]))}:{int(np.floor(lon / cell_deg[1]))}"

@@ -236,3 +236,11 @@ def test_the_model_knows_only_visitors_it_was_trained_on(app_client: TestClient,
     with factory.begin() as s:
         s.get(Visitor, old_id).created_at = now + dt.timedelta(hours=1)  # as if registered after training
     assert service._model_key(session, loaded, old_id) is None
+
+
+def test_the_profile_base_becomes_the_models_base_area() -> None:
+    from causeway.recommender.features import base_area
+
+    record = data.model_profile({"interests": ["castle"], "base": {"lat": 55.2, "lon": -6.5}})
+    assert record["base_area"] == base_area(55.2, -6.5) == "552:-44"
+    assert "base_area" not in data.model_profile({"interests": ["castle"]})

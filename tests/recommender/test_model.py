@@ -104,3 +104,36 @@ def test_hard_filters_in_pipeline(trained, items):
     ids = {r.attraction_id for r in recs}
     assert not ids & {f"a{i}" for i in range(5)}
     assert all(r.distance_km is not None and r.distance_km <= 3.0 for r in recs)
+
+
+def test_a_new_visitor_is_served_from_the_area_of_their_base() -> None:
+    """Visitors based in Derry go to Derry's places and Belfast's to Belfast's; a new
+    visitor who states only a base in Derry gets Derry's places first."""
+    import numpy as np
+    import pandas as pd
+
+    from causeway.recommender.features import base_area
+    from causeway.recommender.model import HybridRecommender
+    from causeway.recommender.pipeline import RecommenderPipeline
+
+    rng = np.random.default_rng(0)
+    towns = {"belfast": (54.597, -5.930), "derry": (54.997, -7.309)}
+    items = pd.DataFrame([{"attraction_id": f"{t}{j}", "categories": ["history"], "area": t,
+                           "lat": lat + rng.normal(0, 0.01), "lon": lon + rng.normal(0, 0.01)}
+                          for t, (lat, lon) in towns.items() for j in range(10)])
+    users, events = [], []
+    for u in range(80):
+        town = ("belfast", "derry")[u % 2]
+        lat, lon = towns[town]
+        users.append({"visitor_id": f"u{u}", "base_area": base_area(lat - 0.01, lon + 0.01)})
+        for j in rng.choice(10, size=4, replace=False):
+            events.append({"visitor_id": f"u{u}", "attraction_id": f"{town}{j}",
+                           "event_type": "visit", "timestamp": 1.7e9 + u})
+    pipe = RecommenderPipeline(HybridRecommender(no_components=8, epochs=30, random_state=0))
+    pipe.fit(items, pd.DataFrame(events), pd.DataFrame(users))
+    assert base_area(*towns["derry"]) == base_area(towns["derry"][0] - 0.01, towns["derry"][1] + 0.01)
+    recs = pipe.recommend({"base_area": base_area(*towns["derry"])}, k=5, rerank_config=None)
+    assert [r.attraction_id[:5] for r in recs] == ["derry"] * 5
+    recs = pipe.recommend({"base_area": base_area(*towns["belfast"])}, k=5, rerank_config=None)
+    assert all(r.attraction_id.startswith("belfast") for r in recs)
+    assert base_area(None, -6.0) is None and base_area(float("nan"), -6.0) is None

@@ -102,20 +102,17 @@ def events_frame(session: Session, *, since: dt.datetime | None = None) -> pd.Da
     events of erased visitors (``visitor_id`` NULL) are not attributable and are left out.
     """
     kept = func.coalesce(Attraction.merged_into_id, Event.attraction_id)
-    query = (select(Event.visitor_id, kept.label("attraction_id"), Event.type, Event.occurred_at,
+    # Core rows, and the timestamp as the driver returns it (SQLite: an ISO string, read as
+    # UTC; PostgreSQL: an aware datetime), parsed by pandas in one pass.
+    raw_time = type_coerce(Event.occurred_at, String)
+    query = (select(Event.visitor_id, kept.label("attraction_id"), Event.type, raw_time,
                     Event.simulated)
              .join(Attraction, Attraction.id == Event.attraction_id)
              .where(Event.visitor_id.is_not(None), Event.type.in_(INTERACTION_TYPES)))
     if since is not None:
         query = query.where(Event.occurred_at >= since)
-    # Core rows, and the timestamp as the driver returns it (SQLite: an ISO string, read as
-    # UTC; PostgreSQL: an aware datetime), parsed by pandas in one pass: per-row ORM and
-    # type processing was most of the read (1M events: 9.3 s).
-    raw_time = type_coerce(Event.occurred_at, String)
     with _gc_paused():
-        rows = session.connection().execute(query.with_only_columns(
-            Event.visitor_id, kept.label("attraction_id"), Event.type, raw_time, Event.simulated,
-            maintain_column_froms=True)).all()
+        rows = session.connection().execute(query).all()
         visitor, attraction, kind, when, simulated = (
             list(column) for column in zip(*rows)) if rows else ([], [], [], [], [])
         del rows
@@ -147,22 +144,17 @@ def model_profile(profile: Profile | dict[str, Any] | None) -> dict[str, Any]:
 
 def visitors_frame(session: Session, visitor_ids: list[str]) -> pd.DataFrame:
     """Profiles of the given visitors as the recommender's user frame."""
+    from causeway.auth.models import Visitor
+    from causeway.auth.profile import read
+
     ids = [int(v) for v in visitor_ids if v.isdigit()]
+    records = []
     with _gc_paused():
-        records = _profile_records(session, ids)
+        for chunk in range(0, len(ids), 5000):
+            for vid, raw in session.execute(select(Visitor.id, Visitor.profile)
+                                            .where(Visitor.id.in_(ids[chunk:chunk + 5000]))):
+                records.append({"visitor_id": str(vid), **model_profile(read(raw))})
     frame = pd.DataFrame.from_records(records)
     if frame.empty:
         frame = pd.DataFrame({"visitor_id": pd.Series(dtype=str)})
     return frame
-
-
-def _profile_records(session: Session, ids: list[int]) -> list[dict[str, Any]]:
-    from causeway.auth.models import Visitor
-    from causeway.auth.profile import read
-
-    records = []
-    for chunk in range(0, len(ids), 5000):
-        for vid, raw in session.execute(select(Visitor.id, Visitor.profile)
-                                        .where(Visitor.id.in_(ids[chunk:chunk + 5000]))):
-            records.append({"visitor_id": str(vid), **model_profile(read(raw))})
-    return records

@@ -61,8 +61,8 @@ def train(session: Session, models_dir: Path, *, min_events: int = 1000, simulat
     """Fit on the database's catalogue and events; save (and by default publish) the artifact.
 
     Every event of one attraction that each of ``holdout_users`` visitors engaged with
-    (beyond an impression) is kept out of the fit, and the artifact's metrics record how the model ranks those attractions
-    against popularity (:mod:`causeway.recommender.evaluation.holdout`). The model served
+    (beyond an impression) is kept out of the fit, and the artifact's metrics record how
+    the model ranks those attractions against popularity (:mod:`causeway.recommender.evaluation.holdout`). The model served
     is that one, so its figures are its own; with ``holdout_users=0``, or fewer than
     ``MIN_HOLDOUT_USERS`` eligible visitors, it trains on everything and records none.
     """

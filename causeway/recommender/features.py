@@ -119,11 +119,11 @@ class FeatureEncoder:
     # ------------------------------------------------------------------ fitting
     def fit(self, frame: pd.DataFrame) -> FeatureEncoder:
         """Learn the vocabulary from ``frame`` (one row per user or item)."""
-        if self.id_column not in frame.columns:
-            raise ValueError(f"Feature frame has no id column {self.id_column!r}.")
         return self._fit_labels(frame, self._attribute_labels(frame))
 
     def _fit_labels(self, frame: pd.DataFrame, labels: list[list[str]]) -> FeatureEncoder:
+        if self.id_column not in frame.columns:
+            raise ValueError(f"Feature frame has no id column {self.id_column!r}.")
         ids = [str(i) for i in frame[self.id_column]]
         if len(set(ids)) != len(ids):
             raise ValueError(f"Column {self.id_column!r} has duplicate ids.")
@@ -232,8 +232,6 @@ class FeatureEncoder:
 
         Labels each row once for both steps (the labelling is most of the cost of
         encoding a 100k-visitor training frame)."""
-        if self.id_column not in frame.columns:
-            raise ValueError(f"Feature frame has no id column {self.id_column!r}.")
         labels = self._attribute_labels(frame)
         return self._fit_labels(frame, labels)._encode(frame, labels)
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from causeway.recommender.interactions import index_positions
 from causeway.recommender.pipeline import RecommenderPipeline
 
 
@@ -50,7 +51,7 @@ def hold_out(events: pd.DataFrame, n_users: int, *, seed: int = 7,
         engaged = events["event_type"].astype(str).isin(set(engaged_types)).to_numpy()
         candidates = events.loc[engaged, [user_column, item_column]].astype(str).drop_duplicates()
     eligible = np.sort(np.intersect1d(counts.index[counts >= 2].to_numpy(dtype=str),
-                                      candidates[user_column].unique().astype(str)))
+                                      candidates[user_column].unique()))
     empty = pairs.iloc[:0]
     if n_users == 0 or eligible.size == 0:
         return events, empty
@@ -76,19 +77,19 @@ def holdout_metrics(pipe: RecommenderPipeline, train_events: pd.DataFrame,
     uid, iid = pipe.users_encoder.id_column, pipe.items_encoder.id_column
     item_pos = {str(a): j for j, a in enumerate(pipe.item_ids_)}
     n_items = len(item_pos)
-    train_pos = train_events[iid].astype(str).map(item_pos)
-    known = train_pos.notna().to_numpy()
+    train_pos = index_positions(train_events[iid], item_pos)
+    known = train_pos >= 0
     users = train_events[uid].astype(str).to_numpy()[known]
-    positions = train_pos.to_numpy()[known].astype(np.int64)
+    positions = train_pos[known]
     popularity = np.bincount(positions, minlength=n_items).astype(np.float64)
     seen = pd.Series(positions).groupby(users).agg(lambda s: np.unique(s.to_numpy()))
+    model = pipe.model
     ranks: dict[str, list[int]] = {"model": [], "popularity": []}
     for vid, aid in zip(held[uid].astype(str), held[iid].astype(str)):
         target = item_pos.get(aid)
         if target is None or f"id:{vid}" not in pipe.users_encoder.vocabulary_:
             continue
         mask = seen.get(vid, np.empty(0, dtype=np.int64))
-        model = pipe.model
         scores = model.score_vector(model.user_vectors(pipe.visitor_features(visitor_id=vid))[0])
         for name, s in (("model", scores), ("popularity", popularity)):
             s = np.array(s, dtype=np.float64)

@@ -1,17 +1,26 @@
 # Production image: the API (default command) and, with another command, the worker/CLI.
-FROM python:3.11-slim AS base
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-# libgomp: LightFM's OpenMP runtime; build-essential only where a wheel is missing.
-RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 build-essential \
+# Two stages: wheels are built where the compilers are, and the runtime image gets only the
+# wheels and LightFM's OpenMP runtime (no build tools installed and purged in other layers).
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
-WORKDIR /app
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY causeway ./causeway
-RUN pip install . && apt-get purge -y build-essential && apt-get autoremove -y
+RUN pip wheel --wheel-dir /wheels .
+
+FROM python:3.11-slim AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/*
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels pip install --no-index /wheels/*.whl
 RUN useradd --create-home --uid 10001 causeway && mkdir -p /data && chown causeway /data
 USER causeway
-ENV CAUSEWAY_DATA_DIR=/data CAUSEWAY_ENVIRONMENT=production
+WORKDIR /home/causeway
+ENV CAUSEWAY_DATA_DIR=/data CAUSEWAY_ENVIRONMENT=production CAUSEWAY_LOG_FORMAT=json
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)" || exit 1
+# Liveness only; orchestrators route traffic on /readyz (database, Redis, model loaded).
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)" || exit 1
 CMD ["causeway", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -254,8 +254,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ.setdefault(var, "1")
     import uvicorn
 
+    from causeway.observability import configure_logging
+
+    # Our handler (text or JSON, with the request id) for every logger, uvicorn's included;
+    # the access line is causeway.access's, which knows the route template and the request id.
+    configure_logging(get_settings().log_format, args.log_level)
     uvicorn.run("causeway.api.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, proxy_headers=True, log_level=args.log_level)
+                workers=args.workers, proxy_headers=True, log_level=args.log_level, log_config=None,
+                access_log=False)
     return 0
 
 

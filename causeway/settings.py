@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,6 +65,8 @@ class Settings(BaseSettings):
     # API.
     page_size_default: int = 20
     page_size_max: int = 200
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Process logs: text lines, or one JSON object a line (production); both carry the request id")
     rate_limit_per_minute: int = Field(600, description="Requests per token (or client IP) per minute")
     max_import_bytes: int = Field(20 * 1024 * 1024, description="Largest feed accepted over HTTP")
 

@@ -32,6 +32,7 @@ from causeway.analytics import store
 from causeway.analytics.intake import decode
 from causeway.analytics.stream import Entry, EventStream, StreamUnavailable
 from causeway.db import transaction
+from causeway.observability import EVENTS_DEAD, EVENTS_STORED
 
 log = logging.getLogger("causeway.worker")
 # The database or the stream is unreachable or busy: nothing is wrong with the events.
@@ -112,7 +113,10 @@ class Writer:
                 self._next_claim = now + self.config.claim_idle_ms / 4000
         if not entries:
             entries = self.stream.read(self.consumer, self.config.read_count, block_ms)
-        return self.process(entries)
+        tally = self.process(entries)
+        EVENTS_STORED.inc(tally.stored)
+        EVENTS_DEAD.inc(tally.dead)
+        return tally
 
     def drain(self) -> Tally:
         """Write everything queued now (the embedded default calls this after each POST).

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from causeway.analytics import store
 from causeway.analytics.models import EventType
 from causeway.analytics.stream import EventStream, Receipt
+from causeway.observability import EVENTS_RECEIVED
 
 MAX_CONTEXT_BYTES = 2048
 EventTypeName = Literal["impression", "detail_view", "media_play", "virtual_visit", "save",
@@ -200,6 +201,8 @@ def ingest(session: Session, stream: EventStream, raw_events: Sequence[Any], *, 
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
     for r in results:
         counts[r.status] += 1
+    for status, n in counts.items():
+        EVENTS_RECEIVED.labels(status).inc(n)
     # The receipt's entry covers the "already received" events too, so an app that resent a
     # batch whose first answer it never saw still learns when all of it is written.
     return IntakeReport(results, published.last_entry, published.receipt, counts)

@@ -12,7 +12,6 @@ events, and the worker only enforces the retention periods.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import socket
@@ -21,6 +20,7 @@ import threading
 from causeway.analytics.consumer import TRANSIENT, Tally, Writer, WriterConfig, log
 from causeway.analytics.stream import make_stream
 from causeway.db import make_engine, make_sessionmaker
+from causeway.observability import configure_logging, serve_metrics
 from causeway.settings import get_settings
 
 
@@ -32,13 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--block-ms", type=int, default=1000,
                         help="how long one read waits for new entries (and so how fast SIGTERM is seen)")
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--metrics-port", type=int, default=0,
+                        help="serve Prometheus metrics (events stored, stream backlog) on this port (0: off)")
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
+    configure_logging(settings.log_format, args.log_level)
     engine = make_engine(settings.effective_database_url)
     stream = make_stream(settings)
+    if args.metrics_port:
+        serve_metrics(args.metrics_port, stream)
     writer = Writer(stream, make_sessionmaker(engine), args.consumer, WriterConfig.from_settings(settings))
     stop = threading.Event()
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from causeway import __version__
 from causeway.analytics.consumer import Writer, WriterConfig
@@ -26,6 +25,8 @@ from causeway.api.imports.router import router as imports_router
 from causeway.api.itineraries.router import router as itineraries_router
 from causeway.api.media.router import files as media_files_router
 from causeway.api.media.router import router as media_router
+from causeway.api.observability import RequestContext
+from causeway.api.observability import router as ops_router
 from causeway.api.providers.router import router as providers_router
 from causeway.api.recommendations.router import router as recommendations_router
 from causeway.api.visitors.router import router as visitors_router
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.media = MediaRuntime(MediaConfig.from_settings(settings), app.state.sessionmaker)
     app.state.analytics_cache = FrameCache(settings.analytics_cache_seconds)
     errors.install(app)
+    app.add_middleware(RequestContext)
+    app.include_router(ops_router)
     for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router, visitors_router,
                    recommendations_router):
         app.include_router(router)
@@ -87,12 +90,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (analytics_board_router, analytics_venue_router, board_page_router):
         app.include_router(router)
-
-    @app.get("/healthz", tags=["ops"], summary="Liveness and dependencies")
-    def healthz() -> dict:
-        with app.state.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "database": app.state.engine.dialect.name,
-                "cache": type(app.state.cache).__name__, "version": __version__}
 
     return app

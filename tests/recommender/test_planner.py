@@ -219,6 +219,19 @@ def test_replan_running_late_keeps_order_and_other_days():
     check_plan(_shifted(req, r.plan, here, first.end + 60), r.plan)
 
 
+def test_replan_late_past_the_days_end_far_from_home_ends_the_day_there():
+    # Reported by the visitor app: "running late" after the day's end, away from the day's
+    # end place, failed (an assertion in _repair) instead of sending the visitor home.
+    req, p = _trip()
+    far = (0.5, 0.5)  # 70 minutes from HOME on the grid
+    r = replan(req, p, day=0, now_min=1010, position=far, edits=Edits(late_min=30), travel=TRAVEL)
+    today = r.plan.days[0]
+    assert today.visit_ids() == [] and today.start_min == 1040
+    assert today.end_min == pytest.approx(1040 + minutes(far, HOME))
+    assert r.plan.days[1].visit_ids() == p.days[1].visit_ids()
+    assert {c.kind for c in r.changes if c.id in p.days[0].visit_ids()} <= {"done", "dropped"}
+
+
 def _shifted(req, p, position, start):
     days = list(req.days)
     days[0] = Day(position, start, req.days[0].end_min, end=req.days[0].end_place)

@@ -87,12 +87,18 @@ def replan(request: PlanRequest, current: Plan, *, day: int, now_min: float,
 
     remaining = [d for d in sorted(current.days, key=lambda d: d.day) if d.day >= day]
     days = [request.days[d.day] for d in remaining]
-    days[0] = Day(start=position, start_min=max(now_min + edits.late_min, 0.0),
-                  end_min=max(days[0].end_min, now_min + edits.late_min), end=days[0].end_place)
+    travel = travel or GeodesicTravelModel()
+    start_min = max(now_min + edits.late_min, 0.0)
+    # Past the day's end, away from its end place, the day still ends where it should: just
+    # later, by the time it takes to get there (an empty day is then always feasible, which
+    # _repair relies on). Found by the visitor app's "running late" button late in the day.
+    home = travel.leg(position, days[0].end_place, request.mode).minutes
+    days[0] = Day(start=position, start_min=start_min,
+                  end_min=max(days[0].end_min, start_min + home), end=days[0].end_place)
     cands = [dataclasses.replace(c, must_see=True)
              if (c.id in edits.add or c.id in edits.lock) and not c.must_see else c
              for c in request.candidates]
-    built = Built(cands, days, request.mode, request.lunch, travel or GeodesicTravelModel(),
+    built = Built(cands, days, request.mode, request.lunch, travel,
                   day_index=[d.day for d in remaining], excluded=frozenset(done | skip),
                   fixed_ids=frozenset(edits.lock),
                   lunch_routes=frozenset(r for r in range(len(days)) if r > 0 or lunch_today))

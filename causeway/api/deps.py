@@ -77,4 +77,6 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
 
 
 BoardPrincipal = Annotated[Principal, Depends(require(Role.board, Role.admin))]
+EditorPrincipal = Annotated[Principal, Depends(require(Role.venue, Role.board, Role.admin))]
+VenuePrincipal = Annotated[Principal, Depends(require(Role.venue))]
 VisitorPrincipal = Annotated[Principal, Depends(require(Role.visitor))]

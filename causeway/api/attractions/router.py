@@ -22,6 +22,7 @@ from causeway.api.deps import (
     SettingsDep,
     rate_limit,
 )
+from causeway.api.params import IdPath
 from causeway.api.errors import NotFound, Unprocessable
 from causeway.api.http import (
     categories,
@@ -121,7 +122,7 @@ def list_attractions(
 
 @router.get("/{attraction_id}", response_model=AttractionRead, summary="Get one attraction",
             responses={304: {"description": "Not modified"}, 404: {"description": "No such attraction"}})
-def get_attraction(request: Request, attraction_id: int, db: DbSession, settings: SettingsDep,
+def get_attraction(request: Request, attraction_id: IdPath, db: DbSession, settings: SettingsDep,
                    principal: OptionalPrincipal,
                    accept_language: Annotated[str | None, Header()] = None) -> Response:
     """One attraction in the best language for Accept-Language; a merged record redirects its id."""
@@ -140,7 +141,7 @@ def get_attraction(request: Request, attraction_id: int, db: DbSession, settings
 
 
 @router.patch("/{attraction_id}", response_model=AttractionRead, summary="Moderate an attraction (board)")
-def moderate(attraction_id: int, body: StatusUpdate, db: DbSession, settings: SettingsDep,
+def moderate(attraction_id: IdPath, body: StatusUpdate, db: DbSession, settings: SettingsDep,
              principal: BoardPrincipal) -> dict:
     """Set an attraction's status: publish a venue's submission, archive, send back to draft."""
     att = catalogue.get(db, attraction_id)

@@ -25,6 +25,7 @@ from causeway.api.deps import (
     rate_limit,
 )
 from causeway.api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from causeway.api.params import IdPath
 from causeway.api.http import (
     categories,
     csv_list,
@@ -125,7 +126,7 @@ def list_attractions(
 
 @router.get("/{attraction_id}", response_model=AttractionRead, summary="Get one attraction",
             responses={304: {"description": "Not modified"}, 404: {"description": "No such attraction"}})
-def get_attraction(request: Request, attraction_id: int, db: DbSession, settings: SettingsDep,
+def get_attraction(request: Request, attraction_id: IdPath, db: DbSession, settings: SettingsDep,
                    principal: OptionalPrincipal,
                    accept_language: Annotated[str | None, Header()] = None) -> Response:
     """One attraction in the best language for Accept-Language; a merged record redirects its id."""
@@ -226,7 +227,7 @@ def if_match_version(if_match: str | None) -> int | None:
               responses={202: {"description": "A venue's change to a published attraction: a pending revision"},
                          409: {"description": "The attraction changed since `version`; the body has the current one"},
                          422: {"description": "Invalid values, each field with its reason"}})
-def edit_attraction(attraction_id: int, body: AttractionEdit, db: DbSession, settings: SettingsDep,
+def edit_attraction(attraction_id: IdPath, body: AttractionEdit, db: DbSession, settings: SettingsDep,
                     principal: EditorPrincipal,
                     if_match: Annotated[str | None, Header()] = None) -> Response:
     """Change an attraction's content (and, for the board, its status).

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from causeway.api.deps import DbSession, SettingsDep, rate_limit, require
+from causeway.api.params import IdPath
 from causeway.api.errors import Forbidden, NotFound, TooLarge, Unprocessable
 from causeway.auth.models import Role
 from causeway.auth.service import Principal
@@ -104,7 +105,7 @@ async def create_import(
 
 
 @router.get("/{import_id}", summary="An earlier import's report")
-def get_import(slug: str, import_id: int, db: DbSession, principal: Uploader) -> dict:
+def get_import(slug: str, import_id: IdPath, db: DbSession, principal: Uploader) -> dict:
     provider = _provider_for(db, slug, principal)
     run = db.get(ImportRun, import_id)
     if run is None or run.provider_id != provider.id:

@@ -38,6 +38,7 @@ from causeway.api.deps import (
     rate_limit,
 )
 from causeway.api.errors import Conflict, NotFound, Unprocessable
+from causeway.api.params import IdPath
 from causeway.auth.models import Role
 from causeway.content import providers, revisions
 from causeway.content.hours import InvalidOpeningHours, preview
@@ -77,7 +78,7 @@ def _latest(db: DbSession, attraction_ids: list[int]) -> dict[int, Revision]:
 
 
 @attractions.get("/{attraction_id}/content", summary="An attraction's editable content (venue or board)")
-def get_content(attraction_id: int, db: DbSession, principal: EditorPrincipal) -> dict:
+def get_content(attraction_id: IdPath, db: DbSession, principal: EditorPrincipal) -> dict:
     """Every language of name and description, the version to send as `version` or
     `If-Match`, and the pending revision, if any (what the board has not decided yet)."""
     att = editable(db, attraction_id, principal)
@@ -86,7 +87,7 @@ def get_content(attraction_id: int, db: DbSession, principal: EditorPrincipal) -
 
 
 @attractions.get("/{attraction_id}/revisions", summary="An attraction's revisions (venue or board)")
-def list_revisions(attraction_id: int, db: DbSession, principal: EditorPrincipal,
+def list_revisions(attraction_id: IdPath, db: DbSession, principal: EditorPrincipal,
                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
     """Newest first: pending, approved (with what was applied), rejected (with the reason)."""
     att = editable(db, attraction_id, principal)
@@ -96,7 +97,7 @@ def list_revisions(attraction_id: int, db: DbSession, principal: EditorPrincipal
 
 
 @attractions.get("/{attraction_id}/revisions/{revision_id}", summary="One revision (venue or board)")
-def get_revision(attraction_id: int, revision_id: int, db: DbSession, principal: EditorPrincipal) -> dict:
+def get_revision(attraction_id: IdPath, revision_id: IdPath, db: DbSession, principal: EditorPrincipal) -> dict:
     att = editable(db, attraction_id, principal)
     rev = db.get(Revision, revision_id)
     if rev is None or rev.attraction_id != att.id:
@@ -193,13 +194,13 @@ def board_revisions(db: DbSession, principal: BoardPrincipal,
 
 
 @board.get("/{revision_id}", summary="One revision with its diff")
-def board_revision(revision_id: int, db: DbSession, principal: BoardPrincipal) -> dict:
+def board_revision(revision_id: IdPath, db: DbSession, principal: BoardPrincipal) -> dict:
     return revision_doc(_revision(db, revision_id))
 
 
 @board.post("/{revision_id}/approve", summary="Approve a revision (optionally edited)",
             responses={409: {"description": "Decided already, or the live record changed: edit and approve"}})
-def approve(revision_id: int, body: Decision, db: DbSession, settings: SettingsDep,
+def approve(revision_id: IdPath, body: Decision, db: DbSession, settings: SettingsDep,
             principal: BoardPrincipal) -> dict:
     """The proposed fields (with `edits` over them) go live in one transaction."""
     rev = _revision(db, revision_id)
@@ -218,7 +219,7 @@ def approve(revision_id: int, body: Decision, db: DbSession, settings: SettingsD
 
 
 @board.post("/{revision_id}/reject", summary="Reject a revision with a reason the venue sees")
-def reject(revision_id: int, body: Rejection, db: DbSession, principal: BoardPrincipal) -> dict:
+def reject(revision_id: IdPath, body: Rejection, db: DbSession, principal: BoardPrincipal) -> dict:
     rev = _revision(db, revision_id)
     try:
         revisions.reject(db, rev, reason=body.reason.strip(), decided_by=principal.label)

@@ -133,7 +133,61 @@ def test_cli_item_cold_json(tmp_path, capsys):
     assert "| LightFM hybrid + geo |" in text
 
 
-@pytest.mark.parametrize("protocol", ["item-cold"])
+def test_user_task_holds_new_users_out(tmp_path):
+    city = load_city(write_city(tmp_path))
+    seqs = city.sequences
+    folds = cs.user_folds(seqs, 5, seed=0)
+    counts = seqs.groupby("user").size()
+    assert sorted(np.concatenate(folds).tolist()) == sorted(counts[counts >= 2].index.tolist())
+    new = folds[0]
+    task = cs.flickr_user_task(city, seqs, new)
+    n_users = int(seqs["user"].max()) + 1
+    assert task.inter.shape[0] == n_users - len(new)
+    assert task.inter.sum() == sum(len(t) for u, t in zip(seqs["user"], seqs["items"])
+                                   if u not in set(new.tolist()))
+    ordered = seqs.sort_values(["user", "time", "seq"])
+    for r, u in enumerate(sorted(new.tolist())):
+        mine = ordered[ordered["user"] == u]
+        first_themes = {int(city.item_theme[i]) for i in mine["items"].iloc[0]}
+        assert set(np.flatnonzero(task.profiles[r].toarray().ravel()).tolist()) == first_themes
+        assert task.relevant[r] == {int(i) for t in mine["items"].iloc[1:] for i in t}
+
+
+def test_hybrid_serves_new_users_from_their_profile(tmp_path):
+    """A new user known only by the theme of their first trip gets that theme's POIs first."""
+    city = load_city(write_city(tmp_path))
+    task = cs.flickr_user_task(city, city.sequences, cs.user_folds(city.sequences, 5, 0)[0])
+    params = {"no_components": 8, "epochs": 20, "learning_rate": 0.05, "user_identity": False,
+              "profile": "first", "theme_weight": 1.0}
+    scores = cs.user_hybrid_scores(task, params, seed=0)
+    own = []
+    for r in range(len(task.relevant)):
+        theme = int(np.argmax(task.profiles[r].toarray()))
+        top5 = np.argsort(-scores[r])[:5]   # write_city: 5 POIs a theme
+        own.append(float(np.mean(city.item_theme[top5] == theme)))
+    assert len(own) >= 10 and np.mean(own) >= 0.9
+    rel = task.relevance()
+    hybrid = cs.per_user_metrics(scores, rel)["ndcg@10"].mean()
+    pop = cs.per_user_metrics(cs.user_popularity(task), rel)["ndcg@10"].mean()
+    assert hybrid > pop + 0.2
+
+
+def test_cli_user_cold_json(tmp_path, capsys):
+    folder = write_city(tmp_path)
+    parser = argparse.ArgumentParser()
+    fr.add_arguments(parser)
+    assert fr.run(parser.parse_args(["--flickr", str(folder), "--protocol", "user-cold",
+                                     "--quick", "--json"])) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["protocol"] == "user-cold" and len(report["folds"]) == 5
+    assert set(report["results"]) == {"popularity", "theme popularity",
+                                      "popularity + theme match", cs.USER_HYBRID,
+                                      cs.USER_HYBRID_MATCH}
+    assert all(0 <= r["ndcg@10"]["mean"] <= 1 for r in report["results"].values())
+    assert "| LightFM hybrid + theme match |" in cs.format_user_cold(report)
+
+
+@pytest.mark.parametrize("protocol", ["item-cold", "user-cold"])
 def test_cli_missing_folder(tmp_path, capsys, protocol):
     parser = argparse.ArgumentParser()
     fr.add_arguments(parser)

@@ -463,3 +463,259 @@ def format_item_cold(report: dict[str, Any]) -> str:
                      f"({f['geo_validation_ndcg@10']:.3f}); theme popularity + geo weight "
                      f"{f['pop_geo_weight']:g} ({f['pop_geo_validation_ndcg@10']:.3f})")
     return "\n".join(lines)
+
+
+# ================================================================== user cold start
+# ``--protocol user-cold``: visitors the model has never seen, known only by a profile.
+#
+# Users with at least two sequences are split, seeded, into 5 folds. In fold f the fold's
+# users are **new**: all their sequences are removed from training. Each new user's profile
+# is the themes of their *first* sequence in time (a stand-in for the interests a visitor
+# states on arrival); the relevant items are the POIs of all their later sequences, and
+# every method ranks all POIs. Methods:
+#
+# * ``popularity``: training visits;
+# * ``theme popularity``: the POIs of the profile's themes first, each group by popularity;
+# * ``popularity + theme match``: ``z(log popularity) + w * share of the profile in the
+#   POI's theme``, ``w`` chosen on validation (the product's interest blend, tuned);
+# * ``LightFM hybrid``: item features identity + theme + cells; user features identity
+#   (on/off) + a theme profile, for training users derived the same way (first sequence)
+#   or from their whole history (a validation choice). A new user is scored from the row
+#   of their profile alone;
+# * ``LightFM hybrid + theme match``: the hybrid blended like the baseline.
+#
+# Choices are made on a nested split of the fold's training users (20%, 3 seeded draws).
+
+USER_COLD_GRID: dict[str, Sequence[Any]] = {
+    "no_components": (32,),
+    "epochs": (10, 30),
+    "learning_rate": (0.05,),
+    "user_identity": (True, False),
+    "profile": ("first", "history"),
+    "theme_weight": (0.5, 1.0),
+}
+QUICK_USER_COLD_GRID: dict[str, Sequence[Any]] = {
+    "no_components": (8,), "epochs": (5,), "learning_rate": (0.05,), "user_identity": (False,),
+    "profile": ("first",), "theme_weight": (1.0,),
+}
+#: Weights of the theme-match term searched on validation.
+MATCH_WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+@dataclass
+class UserTask:
+    """One user cold-start fold: training users' interactions and profiles, new users'
+    profiles and held-out truth (item indices)."""
+
+    inter: sp.csr_matrix            # [n_train_users, n_items]
+    first_themes: sp.csr_matrix     # [n_train_users, n_themes] themes of the first sequence
+    history_themes: sp.csr_matrix   # [n_train_users, n_themes] themes of all sequences
+    profiles: sp.csr_matrix         # [n_new_users, n_themes] new users' profiles
+    relevant: list[set[int]]
+    item_themes: sp.csr_matrix
+    item_lat: np.ndarray
+    item_lon: np.ndarray
+
+    def relevance(self) -> np.ndarray:
+        rel = np.zeros((len(self.relevant), self.inter.shape[1]))
+        for r, items in enumerate(self.relevant):
+            rel[r, list(items)] = 1.0
+        return rel
+
+
+def _first_sequences(seqs: pd.DataFrame) -> pd.DataFrame:
+    return seqs.sort_values(["user", "time", "seq"], kind="stable").groupby("user").head(1)
+
+
+def flickr_user_task(city: CityData, seqs: pd.DataFrame, new_users: np.ndarray) -> UserTask:
+    """The task whose new users are ``new_users`` (all their sequences out of training)."""
+    new = set(int(u) for u in new_users)
+    train = seqs[~seqs["user"].isin(new)]
+    train_users = np.sort(train["user"].unique())
+    remap = {int(u): j for j, u in enumerate(train_users)}
+    n_train = len(train_users)
+    train = train.assign(user=train["user"].map(remap))
+    themes = city.theme_matrix()
+    inter = interaction_matrix(train, n_train, city.n_items)
+    first = interaction_matrix(_first_sequences(train), n_train, city.n_items)
+    held = seqs[seqs["user"].isin(new)].sort_values(["user", "time", "seq"], kind="stable")
+    order = sorted(new)
+    rows = {u: j for j, u in enumerate(order)}
+    firsts = _first_sequences(held)
+    profile_items = interaction_matrix(firsts.assign(user=firsts["user"].map(rows)),
+                                       len(order), city.n_items)
+    later = held.drop(index=firsts.index)
+    relevant: list[set[int]] = [set() for _ in order]
+    for u, items in zip(later["user"], later["items"]):
+        relevant[rows[int(u)]].update(int(i) for i in items)
+    return UserTask(inter=inter, first_themes=_row_normalise((first > 0) @ themes),
+                    history_themes=_row_normalise((inter > 0) @ themes),
+                    profiles=_row_normalise((profile_items > 0) @ themes),
+                    relevant=relevant, item_themes=themes, item_lat=city.item_lat,
+                    item_lon=city.item_lon)
+
+
+def user_folds(seqs: pd.DataFrame, n_folds: int = N_FOLDS, seed: int = 0) -> list[np.ndarray]:
+    """Users with >= 2 sequences, split seeded into ``n_folds`` folds."""
+    counts = seqs.groupby("user").size()
+    eligible = np.sort(counts[counts >= 2].index.to_numpy())
+    order = np.random.default_rng(seed).permutation(eligible)
+    return [np.sort(part) for part in np.array_split(order, n_folds)]
+
+
+def user_popularity(task: UserTask) -> np.ndarray:
+    pop = np.asarray(task.inter.sum(axis=0), dtype=np.float64).ravel()
+    return np.tile(pop, (len(task.relevant), 1))
+
+
+def theme_match(task: UserTask) -> np.ndarray:
+    """[n_new, n_items]: the share of each new user's profile in each POI's themes."""
+    return np.asarray((task.profiles @ task.item_themes.T).todense(), dtype=np.float64)
+
+
+def theme_first_popularity(task: UserTask) -> np.ndarray:
+    """The profile's themes first, each group by popularity."""
+    pop = user_popularity(task)
+    return (theme_match(task) > 0) * (pop.max() + 1.0) + pop
+
+
+def with_match(scores: np.ndarray, match: np.ndarray, weight: float) -> np.ndarray:
+    """``z_u(scores) + weight * match`` (match is a share in [0, 1])."""
+    return zscore_rows(scores) + weight * match
+
+
+def user_hybrid_scores(task: UserTask, params: dict[str, Any], seed: int) -> np.ndarray:
+    """Train on the training users; score every POI for the new users from their profile."""
+    n_train, n_items = task.inter.shape
+    areas = area_features(task.item_lat, task.item_lon)
+    itf = _row_normalise(sp.hstack([sp.identity(n_items, format="csr", dtype=np.float32),
+                                    params["theme_weight"] * _row_normalise(task.item_themes),
+                                    0.5 * areas], format="csr"))
+    train_profile = task.first_themes if params["profile"] == "first" else task.history_themes
+    ident = sp.identity(n_train, format="csr", dtype=np.float32)
+    if not params["user_identity"]:
+        ident = sp.csr_matrix((n_train, n_train), dtype=np.float32)
+    uf = _row_normalise(sp.hstack([ident, train_profile], format="csr"))
+    lightfm = {k: params[k] for k in ("no_components", "epochs", "learning_rate")}
+    model = HybridRecommender(random_state=seed, **lightfm).fit(
+        (task.inter > 0).astype(np.float32), user_features=uf, item_features=itf)
+    new_rows = sp.hstack([sp.csr_matrix((task.profiles.shape[0], n_train), dtype=np.float32),
+                          task.profiles], format="csr")
+    return np.asarray(model.score(_row_normalise(new_rows)), dtype=np.float64)
+
+
+def tune_user_hybrid(tasks: Sequence[UserTask], grid: list[dict[str, Any]],
+                     seeds: Sequence[int]) -> dict[str, Any]:
+    """Validation choices over the tasks' pooled new users (mean NDCG@10)."""
+    rels = [t.relevance() for t in tasks]
+    matches = [theme_match(t) for t in tasks]
+    pops = [np.log1p(user_popularity(t)) for t in tasks]
+
+    def pooled(mats: list[np.ndarray]) -> float:
+        values = np.concatenate([ndcg_per_user(m, rel) for m, rel in zip(mats, rels)])
+        return float(np.nanmean(values)) if values.size else -np.inf
+
+    plain: list[float] = []
+    blended = np.full((len(grid), len(MATCH_WEIGHTS)), -np.inf)
+    for g, params in enumerate(grid):
+        raws = [[user_hybrid_scores(t, params, s) for s in seeds] for t in tasks]
+        plain.append(float(np.mean([pooled([r[k] for r in raws]) for k in range(len(seeds))])))
+        for w, weight in enumerate(MATCH_WEIGHTS):
+            blended[g, w] = np.mean([pooled([with_match(r[k], m, weight)
+                                             for r, m in zip(raws, matches)])
+                                     for k in range(len(seeds))])
+    g_plain = int(np.argmax(plain))
+    g_m, w_m = np.unravel_index(int(np.argmax(blended)), blended.shape)
+    pop_match = [pooled([with_match(p, m, weight) for p, m in zip(pops, matches)])
+                 for weight in MATCH_WEIGHTS]
+    w_pop = int(np.argmax(pop_match))
+    return {"params": grid[g_plain], "validation_ndcg@10": plain[g_plain],
+            "match_params": grid[g_m], "match_weight": MATCH_WEIGHTS[w_m],
+            "match_validation_ndcg@10": float(blended[g_m, w_m]),
+            "pop_match_weight": MATCH_WEIGHTS[w_pop],
+            "pop_match_validation_ndcg@10": pop_match[w_pop],
+            "validation_users": int(sum(len(t.relevant) for t in tasks))}
+
+
+USER_HYBRID = "LightFM hybrid"
+USER_HYBRID_MATCH = "LightFM hybrid + theme match"
+
+
+def evaluate_user_cold(folder: Any, *, n_folds: int = N_FOLDS, split_seed: int = 0,
+                       grid: dict[str, Sequence[Any]] | None = None,
+                       tune_seeds: Sequence[int] = (100,)) -> dict[str, Any]:
+    """The user cold-start protocol on one city (see above)."""
+    started = time.perf_counter()
+    city = load_city(folder)
+    seqs = city.sequences
+    points = grid_points(grid or USER_COLD_GRID)
+    per_user: dict[str, dict[str, list[np.ndarray]]] = {}
+    folds_out = []
+    for f, new_users in enumerate(user_folds(seqs, n_folds, split_seed)):
+        rng = np.random.default_rng(1000 * split_seed + f)
+        task = flickr_user_task(city, seqs, new_users)
+        rest = seqs[~seqs["user"].isin(set(new_users.tolist()))]
+        eligible = np.concatenate([p for p in user_folds(rest, n_folds, split_seed)])
+        v_tasks = [flickr_user_task(city, rest, rng.choice(
+            eligible, size=max(1, round(0.2 * eligible.size)), replace=False))
+            for _ in range(VALIDATION_DRAWS)]
+        choice = (tune_user_hybrid(v_tasks, points, tune_seeds))
+        print(f"  fold {f}: {len(new_users)} new users; {choice}", file=sys.stderr)
+        rel = task.relevance()
+        match = theme_match(task)
+        pop = user_popularity(task)
+        methods: dict[str, np.ndarray] = {
+            "popularity": pop,
+            "theme popularity": theme_first_popularity(task),
+            "popularity + theme match": with_match(np.log1p(pop), match,
+                                                   choice["pop_match_weight"]),
+            USER_HYBRID: user_hybrid_scores(task, choice["params"], f),
+            USER_HYBRID_MATCH: with_match(user_hybrid_scores(task, choice["match_params"], f),
+                                          match, choice["match_weight"]),
+        }
+        for name, scores in methods.items():
+            for metric, values in per_user_metrics(scores, rel).items():
+                per_user.setdefault(name, {}).setdefault(metric, []).append(values)
+        folds_out.append({"fold": f, "test_users": int(len(new_users)), **choice})
+    results = {
+        name: {metric: {"mean": float(np.mean([v.mean() for v in vals])),
+                        "std": float(np.std([v.mean() for v in vals]))}
+               for metric, vals in metrics.items()}
+        for name, metrics in per_user.items()}
+    return {
+        "protocol": "user-cold", "city": city.name, "n_items": city.n_items,
+        "n_folds": n_folds, "split_seed": split_seed, "folds": folds_out,
+        "n_test_pairs": int(sum(f["test_users"] for f in folds_out)),
+        "results": results,
+        "paired_ndcg@10": paired(per_user, USER_HYBRID_MATCH),
+        "paired_plain_ndcg@10": paired(per_user, USER_HYBRID),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def format_user_cold(report: dict[str, Any]) -> str:
+    """Markdown table of a user cold-start report."""
+    lines = [f"{report['city']} (user cold start): {report['n_items']} POIs, "
+             f"{report['n_test_pairs']} new users in {report['n_folds']} folds, "
+             f"{report['seconds']} s", "",
+             "| method | NDCG@10 | hit@1 | hybrid minus method | hybrid + theme match minus method |",
+             "|---|---|---|---|---|"]
+
+    def cell(d: dict[str, float] | None) -> str:
+        return f"{d['diff']:+.3f} ± {d['se']:.3f}" if d else ""
+
+    for name, res in report["results"].items():
+        lines.append(f"| {name} | {res['ndcg@10']['mean']:.3f} ± {res['ndcg@10']['std']:.3f} | "
+                     f"{res['hit@1']['mean']:.3f} ± {res['hit@1']['std']:.3f} | "
+                     f"{cell(report['paired_plain_ndcg@10'].get(name))} | "
+                     f"{cell(report['paired_ndcg@10'].get(name))} |")
+    lines += ["", "Mean ± standard deviation over the folds; the differences are NDCG@10 per "
+              "new user, mean ± standard error.", ""]
+    for f in report["folds"]:
+        lines.append(f"- fold {f['fold']}: {f['test_users']} new users; validation "
+                     f"({f['validation_users']} users): hybrid {json.dumps(f['params'])} "
+                     f"({f['validation_ndcg@10']:.3f}); + theme match {json.dumps(f['match_params'])}, "
+                     f"weight {f['match_weight']:g} ({f['match_validation_ndcg@10']:.3f}); "
+                     f"popularity + theme match weight {f['pop_match_weight']:g} "
+                     f"({f['pop_match_validation_ndcg@10']:.3f})")
+    return "\n".join(lines)

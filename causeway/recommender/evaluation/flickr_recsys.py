@@ -2,7 +2,7 @@
 
 ``causeway eval recommender --flickr DIR [--json] [--seeds 5]`` where DIR is one city
 folder (or its ``lim/`` subfolder) with ``POI-<C>.csv`` and ``userVisits-<C>-allPOI.csv``.
-``--protocol item-cold`` runs the cold-start protocol of
+``--protocol item-cold`` or ``user-cold`` runs a cold-start protocol of
 :mod:`causeway.recommender.evaluation.coldstart` instead of the one below.
 
 Protocol (issue 3)
@@ -247,10 +247,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flickr", required=True, type=Path, metavar="DIR",
                         help="one city folder of the Flickr POI data (or its lim/ folder)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--protocol", choices=("warm", "item-cold"), default="warm",
+    parser.add_argument("--protocol", choices=("warm", "item-cold", "user-cold"), default="warm",
                         help="warm: the last-sequence protocol above (default); item-cold: 20%% "
                              "of POIs held out of training in 5 seeded folds, ranked from their "
-                             "features (causeway.recommender.evaluation.coldstart)")
+                             "features; user-cold: 20%% of users (5 folds) known only by the themes of their first "
+                             "sequence (causeway.recommender.evaluation.coldstart)")
     parser.add_argument("--split-seed", type=int, default=0,
                         help="seed of the cold-start protocols' fold split (default 0)")
     parser.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
@@ -361,10 +362,16 @@ def run_cold(args: argparse.Namespace, protocol: str) -> int:
     from causeway.recommender.evaluation import coldstart
 
     try:
-        report = coldstart.evaluate_item_cold(
-            args.flickr, split_seed=args.split_seed,
-            grid=coldstart.QUICK_ITEM_COLD_GRID if args.quick else None)
-        text = coldstart.format_item_cold(report)
+        if protocol == "item-cold":
+            report = coldstart.evaluate_item_cold(
+                args.flickr, split_seed=args.split_seed,
+                grid=coldstart.QUICK_ITEM_COLD_GRID if args.quick else None)
+            text = coldstart.format_item_cold(report)
+        else:
+            report = coldstart.evaluate_user_cold(
+                args.flickr, split_seed=args.split_seed,
+                grid=coldstart.QUICK_USER_COLD_GRID if args.quick else None)
+            text = coldstart.format_user_cold(report)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from causeway import __version__
+from causeway.analytics import rollups
 from causeway.analytics.consumer import Writer, WriterConfig
 from causeway.analytics.stream import make_stream
 from causeway.analytics.frames import FrameCache
@@ -69,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # process drains itself at the end of each POST /v1/events.
     app.state.event_stream = make_stream(settings)
     app.state.event_writer = (Writer(app.state.event_stream, app.state.sessionmaker, f"api-{os.getpid()}",
-                                     WriterConfig.from_settings(settings))
+                                     WriterConfig.from_settings(settings),
+                                     refresher=rollups.Refresher(app.state.sessionmaker, settings.timezone,
+                                                                 max_batches=None))
                               if app.state.event_stream.inline else None)
     app.state.recommender = RecommendationService(settings, app.state.sessionmaker)
     app.state.media = MediaRuntime(MediaConfig.from_settings(settings), app.state.sessionmaker)

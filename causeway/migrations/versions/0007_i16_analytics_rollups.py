@@ -2,16 +2,16 @@
 simulated x visitor, dwell values, itineraries; the watermark row. Existing events are
 aggregated by `causeway analytics backfill` (or, a chunk at a time, by the worker).
 
-Revision ID: 0006_i16
-Revises: 0005
+Revision ID: 0007_i16
+Revises: 0006_i14
 Create Date: 2026-12-03 08:18:02.988370
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_i16'
-down_revision = '0005'
+revision = '0007_i16'
+down_revision = '0006_i14'
 branch_labels = None
 depends_on = None
 

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     max_event_body_bytes: int = Field(
         2 * 1024 * 1024, ge=1024, description="Largest POST /v1/events body (a full batch with contexts is ~1.2 MB)")
 
+    # Venue self-service (issue 14).
+    invitation_ttl_hours: float = Field(
+        72.0, gt=0, le=24 * 90, description="How long a venue invitation code works (it works once)")
+
     # Recommender.
     model_dir: Path | None = Field(None, description="Model artifacts; default data_dir/models")
     train_min_events: int = Field(

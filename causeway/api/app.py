@@ -31,6 +31,7 @@ from causeway.api.observability import RequestContext
 from causeway.api.observability import router as ops_router
 from causeway.api.providers.router import router as providers_router
 from causeway.api.recommendations.router import router as recommendations_router
+from causeway.api.invitations import router as invitations_api
 from causeway.api.revisions import router as revisions_api
 from causeway.api.visitors.router import router as visitors_router
 from causeway.cache import make_cache
@@ -98,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (analytics_board_router, analytics_venue_router, board_page_router):
         app.include_router(router)
 
-    for router in (revisions_api.attractions, revisions_api.board, revisions_api.venue, revisions_api.hours):
+    for router in (revisions_api.attractions, revisions_api.board, revisions_api.venue, revisions_api.hours,
+                   invitations_api.board, invitations_api.public):
         app.include_router(router)
 
     return app

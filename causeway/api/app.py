@@ -15,6 +15,7 @@ from causeway.analytics.frames import FrameCache
 from causeway.api import errors
 from causeway.api.analytics.router import board_router as analytics_board_router
 from causeway.api.analytics.router import venue_router as analytics_venue_router
+from causeway.api.attractions.hours import router as hours_router
 from causeway.api.attractions.router import categories_router
 from causeway.api.attractions.router import router as attractions_router
 from causeway.api.board.router import router as board_page_router
@@ -30,6 +31,7 @@ from causeway.api.observability import router as ops_router
 from causeway.api.providers.router import router as providers_router
 from causeway.api.recommendations.router import router as recommendations_router
 from causeway.api.visitors.router import router as visitors_router
+from causeway.api.webapp.router import router as webapp_router
 from causeway.cache import make_cache
 from causeway.content.media import service as media_service
 from causeway.content.media.config import MediaConfig
@@ -90,5 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (analytics_board_router, analytics_venue_router, board_page_router):
         app.include_router(router)
+
+    # The visitor app at /app/ (and / redirecting to it), and the hours it shows.
+    app.include_router(hours_router)
+    app.include_router(webapp_router)
 
     return app

@@ -190,7 +190,12 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
     c = report.counts
     head = "DRY RUN (nothing written): " if report.dry_run else ""
     print(f"{head}{report.source} ({report.format}) for {report.provider}: {c['rows']} rows")
-    print("  " + ", ".join(f"{k} {c[k]}" for k in ("created", "updated", "unchanged", "archived", "rejected")))
+    print("  " + ", ".join(f"{k} {c[k]}" for k in ("created", "updated", "proposed", "unchanged", "archived",
+                                                   "rejected")))
+    if report.new_status != "published" and c["created"]:
+        print(f"  new records are {report.new_status}: {report.provider} is not trusted, the board publishes them")
+    if c["proposed"]:
+        print(f"  {c['proposed']} change(s) to published records wait for the board's review")
     for err in report.rejected:
         ident = f" [{err.external_id}]" if err.external_id else ""
         print(f"  rejected row {err.position}{ident}: {err.field}: {err.reason}")
@@ -207,8 +212,8 @@ def cmd_provider_create(args: argparse.Namespace) -> int:
     try:
         with _database(get_settings()) as factory, transaction(factory) as session:
             p = providers.create(session, slug=args.slug, name=args.name or args.slug,
-                                 size_class=args.size, website=args.website)
-            print(f"provider {p.slug} (id {p.id}, {p.size_class})")
+                                 size_class=args.size, website=args.website, trusted=args.trusted)
+            print(f"provider {p.slug} (id {p.id}, {p.size_class}{', trusted' if p.trusted else ''})")
     except providers.ProviderError as exc:
         print(f"causeway provider create: {exc}", file=sys.stderr)
         return 1
@@ -222,7 +227,7 @@ def cmd_provider_list(args: argparse.Namespace) -> int:
 
     with _database(get_settings()) as factory, factory() as session:
         for p in session.scalars(select(Provider).order_by(Provider.slug)):
-            print(f"{p.slug}\t{p.size_class}\t{p.name}")
+            print(f"{p.slug}\t{p.size_class}\t{'trusted' if p.trusted else 'reviewed'}\t{p.name}")
     return 0
 
 
@@ -307,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name")
     p.add_argument("--size", default="small", choices=["small", "medium", "large"])
     p.add_argument("--website")
+    p.add_argument("--trusted", action="store_true",
+                   help="publish its new records and changes without review (default: the board reviews)")
     p.set_defaults(func=cmd_provider_create)
     p = prov.add_parser("list", help="list providers")
     p.set_defaults(func=cmd_provider_list)

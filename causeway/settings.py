@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         "text", description="Process logs: text lines, or one JSON object a line (production); both carry the request id")
     rate_limit_per_minute: int = Field(600, description="Requests per token (or client IP) per minute")
     max_import_bytes: int = Field(20 * 1024 * 1024, description="Largest feed accepted over HTTP")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body of endpoints without their own cap (JSON bodies)")
+    max_event_body_bytes: int = Field(
+        2 * 1024 * 1024, ge=1024, description="Largest POST /v1/events body (a full batch with contexts is ~1.2 MB)")
 
     # Recommender.
     model_dir: Path | None = Field(None, description="Model artifacts; default data_dir/models")

@@ -44,7 +44,8 @@ def test_ingest_exit_codes_and_reports(cli_env: str, capsys: pytest.CaptureFixtu
     code, out, _ = run(capsys, "ingest", str(DATA / "belfast-attractions.jsonld"), "--provider", "visit-belfast")
     assert code == 1
     assert "rejected row 5 [vb-005]: lat: 'not-a-number' is not a number" in out
-    assert "created 4, updated 0, unchanged 0, archived 1, rejected 4" in out
+    assert "created 4, updated 0, proposed 0, unchanged 0, archived 1, rejected 4" in out
+    assert "new records are submitted: visit-belfast is not trusted" in out
 
     broken = tmp_path / "broken.json"
     broken.write_text("{oops")
@@ -81,7 +82,7 @@ def test_migrations_have_one_head(engine: Engine) -> None:
     from causeway.migrate import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string()))
-    assert script.get_heads() == ["0005"]
+    assert script.get_heads() == ["0006_i14"]
     downgrade(engine, "base")
     upgrade(engine, "head")  # a single head: "head" (not only "heads") upgrades fully
     assert {"media_assets", "itineraries", "events"} <= set(inspect(engine).get_table_names())

@@ -17,6 +17,7 @@ from causeway.api.analytics.router import board_router as analytics_board_router
 from causeway.api.analytics.router import venue_router as analytics_venue_router
 from causeway.api.attractions.hours import router as hours_router
 from causeway.api.attractions.router import categories_router
+from causeway.api.bodylimit import BodyLimit, rules_for
 from causeway.api.attractions.router import router as attractions_router
 from causeway.api.board.router import router as board_page_router
 from causeway.api.duplicates.router import router as duplicates_router
@@ -30,6 +31,7 @@ from causeway.api.observability import RequestContext
 from causeway.api.observability import router as ops_router
 from causeway.api.providers.router import router as providers_router
 from causeway.api.recommendations.router import router as recommendations_router
+from causeway.api.revisions import router as revisions_api
 from causeway.api.visitors.router import router as visitors_router
 from causeway.api.webapp.router import router as webapp_router
 from causeway.cache import make_cache
@@ -77,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.media = MediaRuntime(MediaConfig.from_settings(settings), app.state.sessionmaker)
     app.state.analytics_cache = FrameCache(settings.analytics_cache_seconds)
     errors.install(app)
+    # Outermost first: request ids and logs, then body caps (before any body is read).
+    app.add_middleware(BodyLimit, rules=rules_for(settings), default_cap=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     app.include_router(ops_router)
     for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router, visitors_router,
@@ -91,6 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(itineraries_router)
 
     for router in (analytics_board_router, analytics_venue_router, board_page_router):
+        app.include_router(router)
+
+    for router in (revisions_api.attractions, revisions_api.board, revisions_api.venue, revisions_api.hours):
         app.include_router(router)
 
     # The visitor app at /app/ (and / redirecting to it), and the hours it shows.

@@ -23,7 +23,11 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: commit on success, roll back on any error."""
+    """One transaction per request: commit on success, roll back on any error.
+
+    Function-scoped (below): the commit happens when the endpoint returns, before the
+    response is sent, so what a response reports (a new visitor's token) is already
+    visible to the next request. FastAPI's default would commit after sending."""
     with transaction(request.app.state.sessionmaker) as session:
         yield session
 
@@ -33,7 +37,7 @@ def get_cache(request: Request) -> Cache:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-DbSession = Annotated[Session, Depends(get_db)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/visitors or `causeway token create`")
 
@@ -77,4 +81,6 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
 
 
 BoardPrincipal = Annotated[Principal, Depends(require(Role.board, Role.admin))]
+EditorPrincipal = Annotated[Principal, Depends(require(Role.venue, Role.board, Role.admin))]
+VenuePrincipal = Annotated[Principal, Depends(require(Role.venue))]
 VisitorPrincipal = Annotated[Principal, Depends(require(Role.visitor))]

@@ -11,11 +11,13 @@ from http import HTTPStatus
 from typing import Any
 
 import redis
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from causeway.bounds import MAX_JSON_DEPTH
 from causeway.content.dedup import DuplicateError
 from causeway.content.ingest.base import FeedUnreadable
 from causeway.analytics.stream import StreamUnavailable
@@ -101,6 +103,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+            # FastAPI's body parser met JSON nested too deep for the decoder.
+            detail = f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep"
+            return problem(422, "validation-error", detail, request.url.path,
+                           errors=[{"field": "body", "message": detail, "type": "json_too_deep"}])
         slug = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
         return problem(exc.status_code, slug, str(exc.detail), request.url.path,
                        headers=getattr(exc, "headers", None))
@@ -119,6 +126,14 @@ def install(app: FastAPI) -> None:
         log.warning("Redis unavailable on %s: %s", request.url.path, exc)
         return problem(503, "service-unavailable", "a backing service is restarting; retry shortly",
                        request.url.path, headers={"Retry-After": "1"})
+
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    async def _data(request: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:
+        # A value the schema let through but the database cannot hold (a NUL character in
+        # text on PostgreSQL): the request's fault, and nothing was written (rolled back).
+        log.info("database refused a value on %s: %s", request.url.path, str(exc.orig).splitlines()[0][:200])
+        return problem(422, "validation-error", "a parameter holds a value the database cannot store "
+                       "(for example a NUL character)", request.url.path)
 
     @app.exception_handler(ProviderError)
     async def _provider(request: Request, exc: ProviderError) -> JSONResponse:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from causeway.bounds import BoundedDate, Text
 from causeway.content.taxonomy import CATEGORIES
 
 TravelMode = Literal["walking", "cycling", "driving", "public_transport"]
@@ -22,8 +23,8 @@ MAX_STAY_DAYS = 60
 class Stay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: dt.date
-    end: dt.date
+    start: BoundedDate
+    end: BoundedDate
 
     @model_validator(mode="after")
     def _ordered(self) -> Stay:
@@ -45,7 +46,7 @@ class BaseLocation(BaseModel):
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    label: str | None = Field(None, max_length=200)
+    label: Text | None = Field(None, max_length=200)
 
 
 class Accessibility(BaseModel):

@@ -176,3 +176,53 @@ def _season(valid_from: str, valid_through: str) -> str:
     except ValueError as exc:
         raise InvalidOpeningHours(f"validFrom/validThrough not ISO dates: {exc}") from exc
     return f"{_MONTHS[a.month - 1]} {a.day:02d}-{_MONTHS[b.month - 1]} {b.day:02d}"
+
+
+_WEEKDAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+
+
+def _window_text(windows: list[tuple[dt.datetime, dt.datetime]]) -> str:
+    def hm(t: dt.datetime, end: bool) -> str:
+        return "24:00" if end and t.hour == 0 and t.minute == 0 else t.strftime("%H:%M")
+
+    return ", ".join(f"{hm(a, False)}-{hm(b, True)}" for a, b in windows) or "closed"
+
+
+def _week_text(schedule: Schedule, monday: dt.date) -> str:
+    """One week as "Mo-Fr 10:00-17:00; Sa,Su closed" (days with the same hours grouped)."""
+    by_text: dict[str, list[str]] = {}
+    for i, day in enumerate(_WEEKDAYS):
+        by_text.setdefault(_window_text(schedule.windows(monday + dt.timedelta(days=i))), []).append(day)
+    return "; ".join(f"{_day_ranges(days)} {text}" for text, days in by_text.items())
+
+
+def preview(expression: str, *, start: dt.date, timezone: str = "Europe/London",
+            country: str | None = "GB") -> dict[str, Any]:
+    """A readable account of an expression: the next seven days, and a typical week of each
+    of the next twelve months grouped into seasons. Raises :class:`InvalidOpeningHours`."""
+    expr = check(expression)
+    parsed = OpeningHours(expr)
+    here = Schedule(expr, timezone, country)
+    days = []
+    for i in range(7):
+        day = start + dt.timedelta(days=i)
+        days.append({"date": day.isoformat(), "weekday": _WEEKDAYS[day.weekday()],
+                     "hours": _window_text(here.windows(day))})
+    # Seasons: the second week of each month, without public holidays, so the rule shows.
+    plain = Schedule(expr, timezone, None)
+    seasons: list[dict[str, Any]] = []
+    month = start.replace(day=1)
+    for _ in range(12):
+        monday = month + dt.timedelta(days=7 + (7 - month.weekday()) % 7)
+        text = _week_text(plain, monday)
+        label = _MONTHS[month.month - 1]
+        if seasons and seasons[-1]["week"] == text:
+            seasons[-1]["months"].append(label)
+        else:
+            seasons.append({"months": [label], "week": text})
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    for s in seasons:
+        s["label"] = ("all year" if len(s["months"]) == 12 else s["months"][0] if len(s["months"]) == 1
+                      else f"{s['months'][0]}-{s['months'][-1]}")
+    return {"opening_hours": expr, "normalized": str(parsed.normalize()), "warnings": [str(w) for w in parsed.warnings],
+            "days": days, "seasons": seasons}

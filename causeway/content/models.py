@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -64,6 +66,9 @@ class Provider(Base):
     name: Mapped[str] = mapped_column(String(200))
     size_class: Mapped[str] = mapped_column(String(10), default=SizeClass.small.value)
     website: Mapped[str | None] = mapped_column(String(500))
+    # Trusted providers (councils, the demo feeds) publish new records and changes at once;
+    # everyone else's wait for the board (see causeway.content.revisions).
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -90,6 +95,8 @@ class Attraction(Base):
     town: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(20))
     website: Mapped[str | None] = mapped_column(String(500))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
     image_url: Mapped[str | None] = mapped_column(String(1000))
     wikidata: Mapped[str | None] = mapped_column(String(32))
     opening_hours: Mapped[str | None] = mapped_column(String(1000))
@@ -191,3 +198,39 @@ class ImportRun(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utcnow, server_default=func.now()
     )
+
+
+class RevisionStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    superseded = "superseded"  # replaced by a later pending revision that carries its fields
+
+
+class Revision(Base):
+    """A change to an attraction: proposed (pending) by a venue or feed, or applied and recorded.
+
+    ``fields`` holds the proposed values of the fields that change, ``before`` their live
+    values when it was made; ``applied`` what the board finally applied (after its edits).
+    """
+
+    __tablename__ = "revisions"
+    __table_args__ = (Index("ix_revisions_attraction_status", "attraction_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attraction_id: Mapped[int] = mapped_column(ForeignKey("attractions.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # edit, import, board, merge
+    author: Mapped[str] = mapped_column(String(100))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    applied: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    base_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default=RevisionStatus.pending.value, index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    source_hash: Mapped[str | None] = mapped_column(String(64))  # feed revisions: the row's content hash
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    attraction: Mapped[Attraction] = relationship(lazy="joined")

@@ -35,7 +35,7 @@ def test_worker_writes_the_stream_and_stops_on_sigterm(database_url: str, redis_
         env=_env(CAUSEWAY_DATABASE_URL=database_url, CAUSEWAY_REDIS_URL=redis_url),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        for _ in range(300):  # wait (up to 30 s) for the worker to write them
+        for _ in range(1200):  # wait (up to 120 s: a loaded CI box is slow to start it) for the worker
             with factory() as s:
                 if store.count(s) == len(docs):
                     break

@@ -100,7 +100,8 @@ def test_undecodable_event_is_dead_lettered_at_once(stream: EventStream, factory
 
 def test_two_consumers_share_the_group_and_claim_a_stale_entry(stream: EventStream, factory: sessionmaker[Session],
                                                                places: list[int]) -> None:
-    config = WriterConfig(read_count=1, claim_idle_ms=50)
+    # Idle time long enough that a loaded machine's first two steps cannot claim the entry early.
+    config = WriterConfig(read_count=1, claim_idle_ms=1000)
     a, b = Writer(stream, factory, "a", config), Writer(stream, factory, "b", config)
     docs = [event("visit", attraction_id=p) for p in places]
     for d in docs:
@@ -109,7 +110,7 @@ def test_two_consumers_share_the_group_and_claim_a_stale_entry(stream: EventStre
     (lost,) = stream.read("crashed", 1)
     assert a.step().stored == 1 and b.step().stored == 1  # the others share the rest
     assert stream.pending() == 1 and len(_rows(factory)) == 2
-    time.sleep(0.1)  # the crashed consumer's entry is now idle past claim_idle_ms
+    time.sleep(1.1)  # the crashed consumer's entry is now idle past claim_idle_ms
     taken = b.step()
     assert taken.entries == 1 and taken.stored == 1
     assert stream.pending() == 0

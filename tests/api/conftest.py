@@ -16,5 +16,6 @@ def catalogue(factory: sessionmaker[Session]) -> None:
     """The demo catalogue plus four Belfast records from a small (venue) provider."""
     with factory.begin() as s:
         demo.load(s)
-        p = providers.create(s, slug="visit-belfast-sample", name="Visit Belfast sample", size_class="small")
+        p = providers.create(s, slug="visit-belfast-sample", name="Visit Belfast sample", size_class="small",
+                             trusted=True)
         run_import(s, p, (DATA / "belfast-attractions.jsonld").read_bytes(), source="belfast.jsonld")

@@ -70,7 +70,9 @@ def test_unreadable_feed_and_bad_mapping(client: TestClient, tokens: dict[str, s
 def test_csv_with_mapping_over_http(client: TestClient, tokens: dict[str, str]) -> None:
     mapping = {"fields": {"external_id": "ref", "name": "title", "lat": "y", "lon": "x"},
                "constants": {"categories": ["gallery"]}}
-    r = client.post("/v1/providers/castle-venue/imports", content=b"ref,title,y,x\ng1,Golden Thread Gallery,54.6025,-5.9318\n",
+    client.post("/v1/providers", json={"slug": "galleries", "name": "Galleries", "trusted": True},
+                headers=bearer(tokens["board"]))
+    r = client.post("/v1/providers/galleries/imports", content=b"ref,title,y,x\ng1,Golden Thread Gallery,54.6025,-5.9318\n",
                     params={"mapping": json.dumps(mapping), "filename": "galleries.csv"},
                     headers=bearer(tokens["board"]))
     assert r.status_code == 200 and r.json()["counts"]["created"] == 1
@@ -81,7 +83,7 @@ def test_csv_with_mapping_over_http(client: TestClient, tokens: dict[str, str]) 
 def test_board_merges_and_dismisses_duplicates(client: TestClient, tokens: dict[str, str]) -> None:
     board = bearer(tokens["board"])
     client.post("/v1/providers", json={"slug": "belfast-council", "name": "Belfast City Council",
-                                       "size_class": "large"}, headers=board)
+                                       "size_class": "large", "trusted": True}, headers=board)
     council_feed = b"id,name,lat,lon\nc1,Belfast Castle,54.6459,-5.9443\nc2,Titanic Belfast Visitor Centre,54.6080,-5.9100\n"
     client.post("/v1/providers/belfast-council/imports", content=council_feed, headers=board)
     r = client.post("/v1/providers/castle-venue/imports", content=OSM, headers=board)

@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from causeway import demo
-from causeway.content import dedup, providers
+from causeway.content import dedup, providers, revisions
 from causeway.content.ingest.base import FeedUnreadable
 from causeway.content.ingest.service import run_import
-from causeway.content.models import Attraction, DuplicateCandidate, ImportRun, Provider
+from causeway.content.models import Attraction, DuplicateCandidate, ImportRun, Provider, Revision
 from tests.conftest import DATA
 
 FEED = (b"id,name,lat,lon,category\n"
@@ -19,8 +19,9 @@ FEED = (b"id,name,lat,lon,category\n"
         b"3,Titanic Belfast,54.6081,-5.9099,museum\n")
 
 
-def make_provider(session: Session, slug: str = "visit-belfast", size: str = "medium") -> Provider:
-    return providers.create(session, slug=slug, name=slug.title(), size_class=size)
+def make_provider(session: Session, slug: str = "visit-belfast", size: str = "medium",
+                  trusted: bool = True) -> Provider:
+    return providers.create(session, slug=slug, name=slug.title(), size_class=size, trusted=trusted)
 
 
 def count(session: Session, model: type) -> int:
@@ -30,7 +31,8 @@ def count(session: Session, model: type) -> int:
 def test_reimport_is_idempotent_and_tracks_changes(session: Session) -> None:
     p = make_provider(session)
     first = run_import(session, p, FEED, source="feed.csv")
-    assert first.counts == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0, "archived": 0, "rejected": 0}
+    assert first.counts == {"rows": 3, "created": 3, "updated": 0, "proposed": 0, "unchanged": 0, "archived": 0,
+                            "rejected": 0}
     session.commit()
     before = {a.external_id: (a.version, a.updated_at) for a in session.scalars(select(Attraction))}
 
@@ -42,7 +44,8 @@ def test_reimport_is_idempotent_and_tracks_changes(session: Session) -> None:
     changed = FEED.replace(b"Titanic Belfast", b"Titanic Belfast Experience").replace(b"2,Belfast Castle,54.6424,-5.9423,castle\n", b"")
     third = run_import(session, p, changed, source="feed.csv")
     session.commit()
-    assert third.counts == {"rows": 2, "created": 0, "updated": 1, "unchanged": 1, "archived": 1, "rejected": 0}
+    assert third.counts == {"rows": 2, "created": 0, "updated": 1, "proposed": 0, "unchanged": 1, "archived": 1,
+                            "rejected": 0}
     titanic = session.scalar(select(Attraction).where(Attraction.external_id == "3"))
     castle = session.scalar(select(Attraction).where(Attraction.external_id == "2"))
     assert titanic.name == {"en": "Titanic Belfast Experience"} and titanic.version == 2
@@ -102,10 +105,47 @@ def test_unreadable_feed_raises_before_writing(session: Session) -> None:
     assert count(session, Attraction) == 0
 
 
-def test_venue_imports_wait_for_moderation(session: Session) -> None:
-    p = make_provider(session)
-    run_import(session, p, FEED, source="feed.csv", new_status="submitted")
+def test_untrusted_providers_records_wait_for_the_board(session: Session) -> None:
+    p = make_provider(session, trusted=False)
+    report = run_import(session, p, FEED, source="feed.csv")
+    assert report.new_status == "submitted"
     assert {a.status for a in session.scalars(select(Attraction))} == {"submitted"}
+    # Not live yet: a changed row is applied in place (the board reviews the record itself).
+    again = run_import(session, p, FEED.replace(b"Titanic Belfast", b"Titanic Belfast Experience"), source="feed.csv")
+    assert again.counts["updated"] == 1 and again.counts["proposed"] == 0
+    assert count(session, Revision) == 0
+
+
+def test_reimport_of_a_published_record_becomes_a_revision(session: Session) -> None:
+    p = make_provider(session, trusted=False)
+    run_import(session, p, FEED, source="feed.csv")
+    titanic = session.scalar(select(Attraction).where(Attraction.external_id == "3"))
+    titanic.status = "published"
+    session.flush()
+    changed = FEED.replace(b"3,Titanic Belfast,54.6081,-5.9099,museum", b"3,Titanic Belfast Experience,54.6081,-5.9099,museum")
+    report = run_import(session, p, changed, source="feed.csv")
+    assert report.counts["proposed"] == 1 and report.counts["updated"] == 0
+    assert titanic.name == {"en": "Titanic Belfast"} and titanic.version == 1  # live record untouched
+    rev = revisions.pending(session, titanic.id)
+    assert rev is not None and rev.kind == "import" and rev.fields == {"name": {"en": "Titanic Belfast Experience"}}
+    assert rev.before == {"name": {"en": "Titanic Belfast"}}
+    # The same feed again proposes nothing new.
+    assert run_import(session, p, changed, source="feed.csv").counts["unchanged"] == 3
+    assert count(session, Revision) == 1
+    # Approved: live, and the feed's row is what is live (the next import is unchanged).
+    revisions.approve(session, rev, decided_by="board:1")
+    assert titanic.name == {"en": "Titanic Belfast Experience"} and titanic.version == 2
+    assert "titanic belfast experience" in titanic.search_text
+    assert run_import(session, p, changed, source="feed.csv").counts["unchanged"] == 3
+
+
+def test_trusted_providers_changes_apply_and_are_recorded(session: Session) -> None:
+    p = make_provider(session)
+    run_import(session, p, FEED, source="feed.csv")
+    run_import(session, p, FEED.replace(b"Titanic Belfast", b"Titanic Belfast Experience"), source="feed.csv")
+    rev = session.scalar(select(Revision))
+    assert rev.status == "approved" and rev.kind == "import" and rev.author == "import:feed.csv"
+    assert rev.fields["name"] == {"en": "Titanic Belfast Experience"} and rev.before["name"] == {"en": "Titanic Belfast"}
 
 
 def test_demo_load_and_duplicates_against_unseen_feeds(session: Session) -> None:

@@ -26,6 +26,7 @@ from causeway.api.deps import BoardPrincipal, DbSession, OptionalPrincipal, Sett
 from causeway.api.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from causeway.api.http import categories, csv_list, lat_lon
 from causeway.auth.models import Role
+from causeway.bounds import MAX_ID, BoundedDate
 from causeway.content import providers
 from causeway.content.models import Attraction, Provider
 from causeway.settings import Settings
@@ -37,8 +38,8 @@ venue_router = APIRouter(prefix="/v1/providers/{slug}/analytics", tags=["analyti
 
 def _ids(values: list[str] | None) -> list[int]:
     items = csv_list(values)
-    if not all(v.isdigit() for v in items):
-        raise ValueError("must be attraction ids, e.g. 12,40")
+    if not all(v.isascii() and v.isdigit() and 1 <= int(v) <= MAX_ID for v in items):
+        raise ValueError(f"must be attraction ids (1..{MAX_ID}), e.g. 12,40")
     return [int(v) for v in items]
 
 
@@ -78,9 +79,9 @@ class Filters:
 
 
 def filters(
-    from_: Annotated[dt.date | None, Query(alias="from", description="first local date (default: "
+    from_: Annotated[BoundedDate | None, Query(alias="from", description="first local date (default: "
                                            "`analytics_default_days` before `to`)")] = None,
-    to: Annotated[dt.date | None, Query(description="last local date, included (default: today)")] = None,
+    to: Annotated[BoundedDate | None, Query(description="last local date, included (default: today)")] = None,
     category: Annotated[list[str] | None, Query(description="taxonomy slug(s); attractions with any"),
                         AfterValidator(categories)] = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north in degrees",

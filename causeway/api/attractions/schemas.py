@@ -14,7 +14,8 @@ EXAMPLE = {
     "address": "87 Dunluce Road, Portrush, Co. Antrim", "town": "Portrush", "postcode": "BT57 8UY",
     "opening_hours": "Mo-Su 10:00-17:00", "visit_minutes": 90, "price_band": "unknown",
     "accessibility": {"wheelchair": "unknown"},
-    "website": "http://www.discovernorthernireland.com/Dunluce-Castle", "image_url": None,
+    "website": "http://www.discovernorthernireland.com/Dunluce-Castle",
+    "contact": {"phone": "+44 28 2073 1938", "email": None}, "image_url": None,
     "wikidata": None,
     "provider": {"slug": "causeway-coast-glens", "name": "Causeway Coast and Glens Borough Council",
                  "size_class": "medium"},
@@ -39,6 +40,11 @@ class ProviderRef(BaseModel):
 
 class Accessibility(BaseModel):
     wheelchair: str = Field(description="yes, limited, no or unknown")
+
+
+class Contact(BaseModel):
+    phone: str | None
+    email: str | None
 
 
 class Provenance(BaseModel):
@@ -69,6 +75,7 @@ class AttractionRead(BaseModel):
     price_band: str
     accessibility: Accessibility
     website: str | None
+    contact: Contact
     image_url: str | None
     wikidata: str | None
     provider: ProviderRef
@@ -90,5 +97,72 @@ class AttractionPage(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
 
 
-class StatusUpdate(BaseModel):
-    status: str = Field(pattern="^(draft|submitted|published|archived)$", examples=["published"])
+class LocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class AccessibilityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    wheelchair: str = Field(max_length=20, description="yes, limited, no or unknown")
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=200)
+
+
+Texts = dict[str, str | None]
+
+
+class AttractionEdit(BaseModel):
+    """Fields to change; absent fields stay as they are.
+
+    ``name`` and ``description`` are merged per language (``{"ga": "..."}`` adds or replaces
+    Irish, ``{"ga": null}`` removes it). ``opening_hours`` is OSM ``opening_hours`` syntax,
+    seasons included (``Apr-Sep Mo-Su 10:00-18:00; Oct-Mar Sa,Su 11:00-16:00``); check one
+    with ``POST /v1/hours/preview``. ``status`` is the board's (a venue may only submit its
+    draft). ``version`` (or an ``If-Match`` header) is the version the edit was made on:
+    if the attraction has moved on, the answer is 409 with the current version.
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"opening_hours": "Apr-Sep Mo-Su 10:00-18:00; Oct-Mar Sa,Su 11:00-16:00",
+         "description": {"en": "A ruined medieval castle on the cliffs."}, "version": 3}]})
+
+    name: Texts | None = Field(None, max_length=20)
+    description: Texts | None = Field(None, max_length=20)
+    categories: list[str] | None = Field(None, max_length=10)
+    tags: list[str] | None = Field(None, max_length=30)
+    opening_hours: str | None = Field(None, max_length=1000)
+    visit_minutes: int | None = Field(None, ge=5, le=1440)
+    price_band: str | None = Field(None, max_length=10)
+    accessibility: AccessibilityIn | None = None
+    website: str | None = Field(None, max_length=500)
+    contact: ContactIn | None = None
+    address: str | None = Field(None, max_length=500)
+    town: str | None = Field(None, max_length=200)
+    postcode: str | None = Field(None, max_length=20)
+    location: LocationIn | None = None
+    status: str | None = Field(None, pattern="^(draft|submitted|published|archived)$")
+    version: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
+class AttractionCreate(AttractionEdit):
+    """A new attraction: published at once for a trusted provider, otherwise submitted."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": {"en": "Causeway Coffee Barn"}, "location": {"lat": 55.2408, "lon": -6.5116},
+         "categories": ["food"], "opening_hours": "Mo-Su 09:00-17:00"}]})
+
+    provider: str | None = Field(None, max_length=64, description="provider slug (board only; a venue's is its own)")
+
+
+class HoursPreviewIn(BaseModel):
+    opening_hours: str = Field(max_length=1000, examples=["Apr-Sep Mo-Su 10:00-18:00; Oct-Mar Sa,Su 11:00-16:00"])
+    start: dt.date | None = Field(None, description="first day of the week shown (default: today)")

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from causeway.api.attractions.router import render
 from causeway.api.deps import BoardPrincipal, DbSession, SettingsDep, rate_limit
+from causeway.api.params import IdPath
 from causeway.api.errors import NotFound
+from causeway.bounds import Id
 from causeway.content import dedup
 from causeway.content.models import DuplicateCandidate
 
@@ -18,7 +20,7 @@ router = APIRouter(prefix="/v1/board/duplicates", tags=["board"], dependencies=[
 
 
 class MergeRequest(BaseModel):
-    keep: int = Field(description="id of the attraction that stays; the other is archived into it",
+    keep: Id = Field(description="id of the attraction that stays; the other is archived into it",
                       examples=[5])
 
 
@@ -50,7 +52,7 @@ def list_candidates(db: DbSession, principal: BoardPrincipal,
 
 
 @router.post("/{candidate_id}/merge", summary="Merge a candidate pair")
-def merge_candidate(candidate_id: int, body: MergeRequest, db: DbSession, settings: SettingsDep,
+def merge_candidate(candidate_id: IdPath, body: MergeRequest, db: DbSession, settings: SettingsDep,
                     principal: BoardPrincipal) -> dict:
     """Keep one record, archive the other into it; the kept one lists both provenances."""
     kept = dedup.merge(db, _get(db, candidate_id), keep_id=body.keep, decided_by=principal.label)
@@ -58,7 +60,7 @@ def merge_candidate(candidate_id: int, body: MergeRequest, db: DbSession, settin
 
 
 @router.post("/{candidate_id}/dismiss", summary="Dismiss a candidate pair")
-def dismiss_candidate(candidate_id: int, db: DbSession, principal: BoardPrincipal) -> dict:
+def dismiss_candidate(candidate_id: IdPath, db: DbSession, principal: BoardPrincipal) -> dict:
     cand = _get(db, candidate_id)
     dedup.dismiss(db, cand, decided_by=principal.label)
     return _doc(cand)

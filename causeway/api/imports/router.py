@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from causeway.api.deps import DbSession, SettingsDep, rate_limit, require
+from causeway.api.params import IdPath
 from causeway.api.errors import Forbidden, NotFound, TooLarge, Unprocessable
 from causeway.auth.models import Role
 from causeway.auth.service import Principal
@@ -17,7 +18,7 @@ from causeway.content.dedup import Thresholds
 from causeway.content.ingest.base import FeedUnreadable
 from causeway.content.ingest.mapping import Mapping
 from causeway.content.ingest.service import run_import
-from causeway.content.models import ImportRun, Provider, Status
+from causeway.content.models import ImportRun, Provider
 
 router = APIRouter(prefix="/v1/providers/{slug}/imports", tags=["imports"],
                    dependencies=[Depends(rate_limit)])
@@ -25,7 +26,8 @@ Uploader = Annotated[Principal, Depends(require(Role.venue, Role.board, Role.adm
 
 REPORT_EXAMPLE = {
     "provider": "ulster-museum", "source": "feed.jsonld", "format": "jsonld", "dry_run": False,
-    "full": True, "counts": {"rows": 3, "created": 2, "updated": 0, "unchanged": 0, "archived": 0, "rejected": 1},
+    "full": True, "counts": {"rows": 3, "created": 2, "updated": 0, "proposed": 0, "unchanged": 0, "archived": 0,
+                             "rejected": 1}, "new_status": "submitted",
     "rejected": [{"position": 3, "external_id": "um-3", "field": "lat", "reason": "'abc' is not a number"}],
     "duplicates": [], "import_id": 7,
 }
@@ -43,6 +45,7 @@ class ImportReportRead(BaseModel):
     rejected: list[dict[str, Any]]
     duplicates: list[dict[str, Any]]
     import_id: int | None
+    new_status: str
 
 
 def _provider_for(db: DbSession, slug: str, principal: Principal) -> Provider:
@@ -71,7 +74,9 @@ async def create_import(
     """Import the request body as a feed for provider `slug`.
 
     Valid rows are applied in one transaction; the report lists every rejected row with
-    its position, field and reason. A venue's new records wait as `submitted` for the board.
+    its position, field and reason. New records are `published` for a trusted provider and
+    otherwise wait as `submitted` for the board; changes to published records of an untrusted
+    provider become pending revisions (`counts.proposed`).
     """
     provider = _provider_for(db, slug, principal)
     declared = int(request.headers.get("content-length") or 0)
@@ -88,10 +93,9 @@ async def create_import(
             parsed_mapping = Mapping.from_dict(json.loads(mapping))
         except (json.JSONDecodeError, FeedUnreadable) as exc:
             raise Unprocessable(f"mapping: {exc}", errors=[{"field": "query.mapping", "message": str(exc)}]) from exc
-    new_status = Status.submitted.value if principal.role is Role.venue else Status.published.value
     report = run_import(
         db, provider, bytes(data), source=filename, fmt=format, mapping=parsed_mapping,
-        full=not partial, dry_run=dry_run, new_status=new_status,
+        full=not partial, dry_run=dry_run,
         thresholds=Thresholds(settings.dedup_max_distance_m, settings.dedup_min_name_similarity),
         language=settings.default_language)
     if dry_run:
@@ -101,7 +105,7 @@ async def create_import(
 
 
 @router.get("/{import_id}", summary="An earlier import's report")
-def get_import(slug: str, import_id: int, db: DbSession, principal: Uploader) -> dict:
+def get_import(slug: str, import_id: IdPath, db: DbSession, principal: Uploader) -> dict:
     provider = _provider_for(db, slug, principal)
     run = db.get(ImportRun, import_id)
     if run is None or run.provider_id != provider.id:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from causeway.api import errors
 from causeway.api.deps import DbSession, SettingsDep, VisitorPrincipal, rate_limit
 from causeway.api.http import languages
+from causeway.api.params import IdPath, IdQuery
 from causeway.api.itineraries.render import render
 from causeway.api.itineraries.schemas import ItineraryCreate, ItineraryRead, ReplanIn
 from causeway.api.scoring import score_attractions
@@ -70,8 +71,8 @@ def create_itinerary(body: ItineraryCreate, request: Request, response: Response
 
 @router.get("/{itinerary_id}", response_model=ItineraryRead, summary="One of your itineraries",
             responses=PROBLEMS)
-def get_itinerary(itinerary_id: int, db: DbSession, principal: VisitorPrincipal,
-                  version: Annotated[int | None, Query(ge=1, description="default: the current one")] = None
+def get_itinerary(itinerary_id: IdPath, db: DbSession, principal: VisitorPrincipal,
+                  version: Annotated[IdQuery | None, Query(description="default: the current one")] = None
                   ) -> dict[str, Any]:
     """The current version (or an earlier one), with the list of all versions."""
     assert principal.visitor_id is not None
@@ -83,7 +84,7 @@ def get_itinerary(itinerary_id: int, db: DbSession, principal: VisitorPrincipal,
 
 @router.post("/{itinerary_id}/replan", response_model=ItineraryRead, summary="Re-plan in the street",
              responses={**PROBLEMS, 409: {"description": "Re-planned concurrently; fetch and retry"}})
-def replan_itinerary(itinerary_id: int, body: ReplanIn, request: Request, db: DbSession,
+def replan_itinerary(itinerary_id: IdPath, body: ReplanIn, request: Request, db: DbSession,
                      settings: SettingsDep, principal: VisitorPrincipal) -> dict[str, Any]:
     """Repair the plan from where you are now: skip or lock stops, say you are running late,
     add an attraction. The rest changes as little as possible; the result is the next version,

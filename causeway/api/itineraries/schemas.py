@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from causeway.bounds import BoundedDate, BoundedDateTime, Id, Text
 from causeway.content.taxonomy import CATEGORIES
 from causeway.itineraries.candidates import Place
 from causeway.itineraries.service import Ask, DayAsk, EditsAsk, LunchAsk
@@ -26,7 +27,7 @@ class PlaceIn(BaseModel):
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    label: str | None = Field(None, max_length=200)
+    label: Text | None = Field(None, max_length=200)
 
     def place(self) -> Place:
         return Place(self.lat, self.lon, self.label)
@@ -35,7 +36,7 @@ class PlaceIn(BaseModel):
 class DayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: BoundedDate
     start: dt.time | None = Field(None, description="local time; default 10:00")
     end: dt.time | None = Field(None, description="local time; default 18:00")
     start_place: PlaceIn | None = Field(None, description="default: the base in your profile")
@@ -67,10 +68,10 @@ class ItineraryCreate(BaseModel):
         None, min_length=1, description="each leg uses the fastest of them; default: the profile's, "
                                         "else walking")
     interests: list[str] | None = Field(None, max_length=20, description="category slugs")
-    must_see: list[int] = Field(default_factory=list, max_length=50, description="attraction ids")
-    exclude: list[int] = Field(default_factory=list, max_length=1000, description="attraction ids")
+    must_see: list[Id] = Field(default_factory=list, max_length=50, description="attraction ids")
+    exclude: list[Id] = Field(default_factory=list, max_length=1000, description="attraction ids")
     lunch: LunchIn | None = None
-    time_limit: float | None = Field(None, gt=0, description="seconds of search; default from settings")
+    time_limit: float | None = Field(None, gt=0, allow_inf_nan=False, description="seconds of search; default from settings")
     wheelchair: bool | None = Field(None, description="leave out places without wheelchair access; "
                                                       "default: the profile's")
 
@@ -95,10 +96,10 @@ class ItineraryCreate(BaseModel):
 class EditsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    skip: list[int] = Field(default_factory=list, max_length=100, description="drop these stops")
-    lock: list[int] = Field(default_factory=list, max_length=100, description="keep these stops")
+    skip: list[Id] = Field(default_factory=list, max_length=100, description="drop these stops")
+    lock: list[Id] = Field(default_factory=list, max_length=100, description="keep these stops")
     late_minutes: float = Field(0.0, ge=0, le=720, description="running this many minutes late")
-    add: list[int] = Field(default_factory=list, max_length=20, description="fit these attractions in")
+    add: list[Id] = Field(default_factory=list, max_length=20, description="fit these attractions in")
 
     def edits(self) -> EditsAsk:
         return EditsAsk(skip=self.skip, lock=self.lock, late_min=self.late_minutes, add=self.add)
@@ -109,7 +110,7 @@ class ReplanIn(BaseModel):
         {"now": "2026-07-14T11:20", "position": {"lat": 54.6009, "lon": -5.9245},
          "edits": {"late_minutes": 40}}]})
 
-    now: dt.datetime = Field(description="naive times are the destination's local time")
+    now: BoundedDateTime = Field(description="naive times are the destination's local time")
     position: PlaceIn | None = Field(None, description="default: where the plan has you at `now`")
     edits: EditsIn = Field(default_factory=EditsIn)
 

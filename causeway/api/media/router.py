@@ -12,10 +12,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from causeway.api.deps import DbSession, OptionalPrincipal, SettingsDep, rate_limit
+from causeway.api.params import IdPath
 from causeway.api.errors import ApiError, Forbidden, NotFound, Unauthorized
 from causeway.api.http import etag_json, languages
 from causeway.auth.models import Role
 from causeway.auth.service import Principal, resolve
+from causeway.bounds import MAX_POSITION, Position
 from causeway.content import catalogue
 from causeway.content.media import manifest, service
 from causeway.content.media.models import MediaAsset, MediaKind, MediaStatus
@@ -24,6 +26,8 @@ from causeway.content.models import Attraction, Status
 
 router = APIRouter(prefix="/v1/attractions", tags=["media"], dependencies=[Depends(rate_limit)])
 files = APIRouter(prefix="/media", tags=["media"])
+MAX_DURATION = 7 * 24 * 3600.0  # seconds: a week of audio or video
+MAX_SIDE = 100_000  # pixels
 CORS = {"Access-Control-Allow-Origin": "*"}
 
 
@@ -109,7 +113,7 @@ def _json_field(raw: str | None, name: str) -> Any:
 
 @router.post("/{attraction_id}/media", status_code=201, summary="Upload a photo, panorama, audio guide or video",
              responses={413: {"description": "Too large"}, 422: {"description": "Not acceptable media"}})
-def upload(request: Request, attraction_id: int, db: DbSession, settings: SettingsDep, media: MediaDep,
+def upload(request: Request, attraction_id: IdPath, db: DbSession, settings: SettingsDep, media: MediaDep,
            principal: OptionalPrincipal,
            file: Annotated[UploadFile, File(description="the media file; its content decides, not its name")],
            kind: Annotated[MediaKind, Form()],
@@ -118,11 +122,11 @@ def upload(request: Request, attraction_id: int, db: DbSession, settings: Settin
            credit: Annotated[str | None, Form(max_length=300)] = None,
            licence: Annotated[str | None, Form(
                description="Creative Commons / RightsStatements.org URI, or CC-BY-4.0")] = None,
-           position: Annotated[int | None, Form(ge=0)] = None,
+           position: Annotated[int | None, Form(ge=0, le=MAX_POSITION)] = None,
            duration: Annotated[float | None, Form(
-               gt=0, description="seconds, when the file does not say (WebM)")] = None,
-           width: Annotated[int | None, Form(gt=0)] = None,
-           height: Annotated[int | None, Form(gt=0)] = None,
+               gt=0, le=MAX_DURATION, allow_inf_nan=False, description="seconds, when the file does not say (WebM)")] = None,
+           width: Annotated[int | None, Form(gt=0, le=MAX_SIDE)] = None,
+           height: Annotated[int | None, Form(gt=0, le=MAX_SIDE)] = None,
            identifier: Annotated[str | None, Form(description="keep the IIIF identifier an image had on a previous "
                                                               "server (default: a new UUID)")] = None) -> Response:
     """Validate by content, process (large images in the background: `status` is `pending`
@@ -147,7 +151,7 @@ def upload(request: Request, attraction_id: int, db: DbSession, settings: Settin
 
 
 @router.get("/{attraction_id}/media", summary="List an attraction's media")
-def list_media(request: Request, attraction_id: int, db: DbSession, principal: OptionalPrincipal) -> dict:
+def list_media(request: Request, attraction_id: IdPath, db: DbSession, principal: OptionalPrincipal) -> dict:
     """Ready media for anyone (published attractions); every status for its venue and the board."""
     _, manages = _visible(db, attraction_id, principal)
     assets = service.list_for(db, attraction_id, ready_only=not manages)
@@ -155,7 +159,7 @@ def list_media(request: Request, attraction_id: int, db: DbSession, principal: O
 
 
 @router.get("/{attraction_id}/media/{media_id}", summary="One media resource (with its processing status)")
-def get_media_item(request: Request, attraction_id: int, media_id: int, db: DbSession,
+def get_media_item(request: Request, attraction_id: IdPath, media_id: IdPath, db: DbSession,
                    principal: OptionalPrincipal) -> dict:
     _, manages = _visible(db, attraction_id, principal)
     asset = service.get(db, attraction_id, media_id)
@@ -171,11 +175,11 @@ class MediaUpdate(BaseModel):
     caption: dict[str, str] | None = None
     credit: str | None = Field(None, max_length=300)
     licence: str | None = None
-    position: int | None = Field(None, ge=0)
+    position: Position | None = None
 
 
 @router.patch("/{attraction_id}/media/{media_id}", summary="Update alt text, caption, credit, licence, position")
-def update_media(request: Request, attraction_id: int, media_id: int, body: MediaUpdate, db: DbSession,
+def update_media(request: Request, attraction_id: IdPath, media_id: IdPath, body: MediaUpdate, db: DbSession,
                  settings: SettingsDep, media: MediaDep, principal: OptionalPrincipal) -> dict:
     _managed(db, attraction_id, principal)
     asset = service.get(db, attraction_id, media_id)
@@ -203,7 +207,7 @@ def update_media(request: Request, attraction_id: int, media_id: int, body: Medi
 
 
 @router.delete("/{attraction_id}/media/{media_id}", status_code=204, summary="Delete a media asset")
-def delete_media(attraction_id: int, media_id: int, db: DbSession, media: MediaDep,
+def delete_media(attraction_id: IdPath, media_id: IdPath, db: DbSession, media: MediaDep,
                  principal: OptionalPrincipal) -> Response:
     """Its files go too, unless another asset has the same bytes."""
     _managed(db, attraction_id, principal)
@@ -216,7 +220,7 @@ def delete_media(attraction_id: int, media_id: int, db: DbSession, media: MediaD
 
 @router.get("/{attraction_id}/virtual-visit", summary="Virtual visit: a IIIF Presentation 3.0 Manifest",
             responses={304: {"description": "Not modified"}})
-def virtual_visit(request: Request, attraction_id: int, db: DbSession, settings: SettingsDep,
+def virtual_visit(request: Request, attraction_id: IdPath, db: DbSession, settings: SettingsDep,
                   principal: OptionalPrincipal, accept_language: Annotated[str | None, Header()] = None) -> Response:
     """The attraction's ready images (with their IIIF image service), panoramas, audio and
     video, in the language that best matches Accept-Language."""
@@ -285,7 +289,7 @@ async def media_file(request: Request, identifier: str) -> Response:
 
 
 @files.get("/{identifier}/w{width}.{fmt}", summary="A responsive rendition (WebP or JPEG)")
-async def rendition(request: Request, identifier: str, width: int, fmt: str) -> Response:
+async def rendition(request: Request, identifier: str, width: IdPath, fmt: str) -> Response:
     asset = await served(request, identifier)
     for w, _h, f, sha in asset.renditions:
         if w == width and f == fmt:

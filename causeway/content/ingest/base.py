@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from causeway import bounds
+
 
 class FeedUnreadable(Exception):
     """The feed as a whole cannot be read (wrong encoding, not JSON, unknown format...)."""
@@ -53,9 +55,11 @@ def decode(data: bytes) -> str:
 
 def load_json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return bounds.loads(text)
     except json.JSONDecodeError as exc:
         raise FeedUnreadable(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except bounds.TooDeep as exc:
+        raise FeedUnreadable(f"not accepted: {exc}") from exc
 
 
 def detect_format(data: bytes, filename: str | None = None) -> str:

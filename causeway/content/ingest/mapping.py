@@ -29,7 +29,7 @@ from causeway.content.ingest.base import FeedUnreadable, load_json
 
 CANONICAL = (
     "external_id", "name", "description", "categories", "tags", "lat", "lon", "address", "town",
-    "postcode", "website", "image_url", "wikidata", "opening_hours", "visit_minutes",
+    "postcode", "website", "phone", "email", "image_url", "wikidata", "opening_hours", "visit_minutes",
     "price_band", "wheelchair",
 )
 ALIASES: dict[str, tuple[str, ...]] = {

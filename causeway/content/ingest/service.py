@@ -27,10 +27,9 @@ from causeway.content.ingest.mapping import Mapping
 from causeway.content.ingest.osm import read_osm
 from causeway.content.ingest.tabular import read_csv, read_geojson
 from causeway.content.ingest.validate import AttractionIn, validate_row
+from causeway.content import revisions
 from causeway.content.models import (
     Attraction,
-    AttractionCategory,
-    AttractionTag,
     ImportRun,
     Provider,
     Status,
@@ -49,10 +48,11 @@ class ImportReport:
     dry_run: bool
     full: bool
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("rows", "created", "updated", "unchanged", "archived", "rejected"), 0))
+        ("rows", "created", "updated", "proposed", "unchanged", "archived", "rejected"), 0))
     rejected: list[RowError] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     import_id: int | None = None
+    new_status: str = Status.published.value  # what new records became (the publication rule)
 
     @property
     def exit_code(self) -> int:
@@ -86,18 +86,22 @@ def parse_feed(data: bytes, *, fmt: str = "auto", filename: str | None = None,
 
 def run_import(session: Session, provider: Provider, data: bytes, *, source: str,
                fmt: str = "auto", mapping: Mapping | None = None, full: bool = True,
-               dry_run: bool = False, new_status: str = Status.published.value,
-               thresholds: Thresholds = Thresholds(), language: str = "en",
+               dry_run: bool = False, thresholds: Thresholds = Thresholds(), language: str = "en",
                progress: Progress | None = None, now: dt.datetime | None = None) -> ImportReport:
     """Import ``data`` for ``provider`` inside the caller's transaction and report.
 
     Upserts by (provider, external id); unchanged rows are not touched; with ``full`` the
-    provider's records missing from the feed are archived (never deleted). New records get
-    ``new_status`` (``submitted`` for a venue awaiting moderation).
+    provider's records missing from the feed are archived (never deleted). The publication
+    rule of :mod:`causeway.content.revisions` decides the rest: new records are published
+    only for a trusted provider (otherwise ``submitted``), and a changed row of a published
+    record of an untrusted provider becomes a pending revision (counted as ``proposed``).
     """
     now = now or dt.datetime.now(dt.UTC)
+    new_status = revisions.publication_status(provider)
+    author = f"import:{source}"[:100]
     fmt, rows = parse_feed(data, fmt=fmt, filename=source, mapping=mapping, language=language)
-    report = ImportReport(provider=provider.slug, source=source, format=fmt, dry_run=dry_run, full=full)
+    report = ImportReport(provider=provider.slug, source=source, format=fmt, dry_run=dry_run, full=full,
+                          new_status=new_status)
     report.counts["rows"] = len(rows)
 
     valid: dict[str, AttractionIn] = {}
@@ -135,11 +139,28 @@ def run_import(session: Session, provider: Provider, data: bytes, *, source: str
             report.counts["created"] += 1
         elif current.content_hash == digest and not _restorable(current):
             report.counts["unchanged"] += 1
+        elif (current.status == Status.published.value and current.merged_into_id is None
+              and not provider.trusted):
+            # A live record of an untrusted provider: the change waits for the board.
+            proposal = revisions.changed(current, _proposable(record))
+            if not proposal or revisions.already_proposed(session, current, digest):
+                if not proposal:
+                    current.content_hash = digest
+                report.counts["unchanged"] += 1
+            else:
+                revisions.propose(session, current, proposal, kind="import", author=author,
+                                  source_hash=digest)
+                current.last_imported_at = now
+                report.counts["proposed"] += 1
         else:
             if _restorable(current):  # back in the feed after being archived as missing
-                current.status = Status.published.value if new_status == Status.published.value else new_status
+                current.status = new_status
+            live = current.status == Status.published.value and current.merged_into_id is None
+            before = revisions.live_fields(current) if live else None
             _assign(current, record, digest, source, now)
             current.version += 1
+            if before is not None:  # a trusted provider's change to a live record: recorded
+                revisions.record(session, current, before, kind="import", author=author)
             touched.append(current)
             report.counts["updated"] += 1
         if progress:
@@ -172,6 +193,11 @@ def run_import(session: Session, provider: Provider, data: bytes, *, source: str
     return report
 
 
+def _proposable(rec: AttractionIn) -> dict[str, Any]:
+    """A feed row's fields as a proposal: estimates (category defaults) are not proposed."""
+    return {k: v for k, v in revisions.record_fields(rec).items() if k not in rec.defaults_applied}
+
+
 def _restorable(att: Attraction) -> bool:
     return att.status == Status.archived.value and att.merged_into_id is None and \
         str(att.extra.get("archived_reason", "")).startswith("missing from full feed")
@@ -187,11 +213,12 @@ def _assign(att: Attraction, rec: AttractionIn, digest: str, source: str, now: d
     att.name = rec.name
     att.description = rec.description
     att.sort_name = next(iter(rec.name.values())).lower()[:300]
-    att.search_text = " ".join([*rec.name.values(), *rec.description.values(), *rec.tags,
-                                *rec.categories, rec.town or "", rec.address or ""]).lower()
+    att.search_text = revisions.index_text(rec.name, rec.description, rec.tags, rec.categories,
+                                           rec.town, rec.address)
     att.lat, att.lon = rec.lat, rec.lon
     att.address, att.town, att.postcode = rec.address, rec.town, rec.postcode
     att.website, att.image_url, att.wikidata = rec.website, rec.image_url, rec.wikidata
+    att.phone, att.email = rec.phone, rec.email
     att.opening_hours = rec.opening_hours
     att.visit_minutes = rec.visit_minutes or 60
     att.price_band, att.wheelchair = rec.price_band, rec.wheelchair
@@ -200,14 +227,4 @@ def _assign(att: Attraction, rec: AttractionIn, digest: str, source: str, now: d
     att.extra = {**extra, **rec.extra}
     att.content_hash = digest
     att.last_imported_at = now
-    _sync_children(att, rec.categories, rec.tags)
-
-
-def _sync_children(att: Attraction, categories: list[str], tags: list[str]) -> None:
-    """Update category and tag rows in place (same primary keys must not be re-inserted)."""
-    keep_cats = {row.category: row for row in att.category_rows if row.category in categories}
-    att.category_rows = [keep_cats.get(c) or AttractionCategory(category=c) for c in categories]
-    for i, row in enumerate(att.category_rows):
-        row.position = i
-    keep_tags = {row.tag: row for row in att.tag_rows if row.tag in tags}
-    att.tag_rows = [keep_tags.get(t) or AttractionTag(tag=t) for t in tags]
+    revisions.sync_children(att, rec.categories, rec.tags)

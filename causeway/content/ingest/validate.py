@@ -17,6 +17,8 @@ from causeway.content.models import PriceBand, Wheelchair
 
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _WIKIDATA = re.compile(r"^Q\d+$")
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _WHEELCHAIR = {"yes": "yes", "true": "yes", "designated": "yes", "limited": "limited",
                "partial": "limited", "no": "no", "false": "no", "unknown": "unknown"}
 
@@ -36,6 +38,8 @@ class AttractionIn:
     town: str | None = None
     postcode: str | None = None
     website: str | None = None
+    phone: str | None = None
+    email: str | None = None
     image_url: str | None = None
     wikidata: str | None = None
     opening_hours: str | None = None
@@ -47,7 +51,11 @@ class AttractionIn:
 
     def content_hash(self) -> str:
         """A stable digest of everything the provider said, to tell 'unchanged' from 'updated'."""
-        doc = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        fields = asdict(self)
+        for later in ("phone", "email"):  # added later: absent ones keep earlier records' digests
+            if fields[later] is None:
+                del fields[later]
+        doc = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(doc.encode()).hexdigest()
 
 
@@ -136,6 +144,12 @@ def validate_row(row: RawRow, *, apply_defaults: bool = True) -> tuple[Attractio
             image_url = _url(v["image_url"])
         except ValueError as exc:
             fail("image_url", str(exc))
+    phone = _opt(v.get("phone"))
+    if phone and not _PHONE.match(phone):
+        fail("phone", f"{phone!r} is not a telephone number (digits, spaces, + ( ) - . /)")
+    email = _opt(v.get("email"))
+    if email and (len(email) > 200 or not _EMAIL.match(email)):
+        fail("email", f"{email!r} is not an e-mail address")
     wikidata = None
     if v.get("wikidata"):
         wikidata = str(v["wikidata"]).strip()
@@ -172,7 +186,7 @@ def validate_row(row: RawRow, *, apply_defaults: bool = True) -> tuple[Attractio
     record = AttractionIn(
         external_id=ext or "", name=names, lat=lat, lon=lon, description=descriptions,
         categories=categories, tags=tags, address=_opt(v.get("address")), town=_opt(v.get("town")),
-        postcode=_opt(v.get("postcode")), website=website, image_url=image_url, wikidata=wikidata,
+        postcode=_opt(v.get("postcode")), website=website, phone=phone, email=email, image_url=image_url, wikidata=wikidata,
         opening_hours=opening_hours, visit_minutes=visit_minutes, price_band=price_band,
         wheelchair=wheelchair or "unknown", extra=dict(v.get("extra") or {}),
     )

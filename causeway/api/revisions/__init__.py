@@ -1,0 +1,1 @@
+"""Revisions: venues propose, the board decides; venue self-service; opening-hours preview."""

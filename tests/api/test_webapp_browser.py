@@ -139,7 +139,8 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                              args=["--autoplay-policy=no-user-gesture-required"])
         try:
             yield b
         finally:
@@ -228,6 +229,7 @@ def test_onboard_discover_and_an_attraction(server: dict, browser) -> None:  # t
     assert page.is_visible("#simulated")
 
     # A filter: one category, within 25 km.
+    page.click("#filters-box summary")
     page.select_option("#f-category", "castle")
     page.select_option("#f-distance", "25")
     before = page.get_attribute("#recommendations", "data-recommendation-id")
@@ -275,5 +277,167 @@ def test_onboard_discover_and_an_attraction(server: dict, browser) -> None:  # t
                 if e.type == "impression" and e.recommendation_id == view.recommendation_id}
     assert shown_in == {(i["attraction"]["id"], i["rank"]) for i in castles["items"]}
     assert {e.event_id for e in events} == {e["event_id"] for e in watch.sent}
+    assert watch.errors == [] and watch.csp == []
+    context.close()
+
+
+def _onboard(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    start, end = _today(), _today() + dt.timedelta(days=2)
+    page.goto(base + "/app/")
+    page.wait_for_selector("body[data-screen=welcome][data-state=ready]", timeout=60_000)
+    page.fill("#stay-start", start.isoformat())
+    page.fill("#stay-end", end.isoformat())
+    page.fill("#base-q", "Portrush")
+    page.press("#base-q", "Enter")
+    page.click("#base-results button >> text=Portrush")
+    for interest in ("castle", "coast", "nature"):
+        page.check(f"input[name=interest][value={interest}]")
+    page.check("input[name=mode][value=driving]")
+    page.click("#save-profile")
+    page.wait_for_selector("#recommendations[data-state=ready]", timeout=60_000)
+
+
+def _timeline(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector_all("#timeline .stop h3 a", "els => els.map(e => e.textContent)")
+
+
+def _version(page, n: int) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_selector(f"#timeline[data-version='{n}']", timeout=60_000)
+
+
+def test_plan_replan_virtual_visit_offline_and_every_event_once(server: dict, browser) -> None:  # type: ignore[no-untyped-def]
+    base, api, dunluce = server["base"], server["api"], server["dunluce"]
+    context = browser.new_context(viewport=PHONE, service_workers="allow")
+    page = context.new_page()
+    watch = Watch(page)
+    iiif: list[str] = []
+    page.on("request", lambda r: iiif.append(r.url) if "/iiif/3/" in r.url else None)
+    _onboard(page, base)
+    token = page.evaluate("JSON.parse(localStorage.getItem('causeway.app.v1')).token")
+    visitor_id = api.call("/v1/visitors/me", token)["visitor_id"]
+
+    # Dunluce is a must-see: marked on its page, then the plan is made for the 3 days.
+    page.goto(f"{base}/app/#/attraction/{dunluce}")
+    page.wait_for_selector("body[data-screen=attraction][data-state=ready]")
+    page.click("button.mustSee")
+    page.click("nav a[href='#/plan']")
+    page.click("#make-plan")
+    page.wait_for_selector("#timeline", timeout=60_000)
+    page.wait_for_selector("#plan-status[data-offline=saved]", timeout=60_000)
+    itinerary_id = int(page.get_attribute("section.screen", "data-itinerary"))
+    plan = api.call(f"/v1/itineraries/{itinerary_id}", token)
+    assert len(plan["days"]) == 3 and plan["parameters"]["must_see"] == [dunluce]
+    assert dunluce in {s["attraction_id"] for d in plan["days"] for s in d["stops"]}
+    day1 = plan["days"][0]
+    visits = [s for s in day1["stops"] if s["kind"] == "visit"]
+    assert _timeline(page) == [f"{i + 1}. {s['name']}" for i, s in enumerate(visits)]
+    times = page.eval_on_selector_all("#timeline .stop .times", "els => els.map(e => e.textContent)")
+    assert [t.split(" · ")[1] for t in times] == [f"{s['start'][11:16]}–{s['end'][11:16]}" for s in visits]
+    legs = page.eval_on_selector_all("#timeline .stop", "els => els.map(e => e.closest('li').querySelector('.leg-line')?.textContent)")
+    assert all(leg and leg.startswith("Driving") for leg in legs)
+    assert page.locator("#plan-map path.pt-result").count() == len(visits)
+
+    # Day 2: running 30 minutes late, then skip its first stop; each shows what changed.
+    page.click(".day-tabs button[data-day='1']")
+    before = _timeline(page)
+    page.fill("#late-min", "30")
+    page.click("#running-late")
+    _version(page, 2)
+    v2 = api.call(f"/v1/itineraries/{itinerary_id}", token)
+    assert v2["version"] == 2
+    shown = page.eval_on_selector_all("#changes li", "els => els.map(e => [e.dataset.kind, Number(e.dataset.attractionId)])")
+    assert shown == [[c["kind"], c["attraction_id"]] for c in v2["changes"]]
+    assert v2["changes"] or page.is_visible("#changes >> text=Nothing had to change")
+    first = page.get_attribute("#timeline li[data-attraction-id] >> nth=0", "data-attraction-id")
+    page.click(f"#timeline li[data-attraction-id='{first}'] button.skip")
+    _version(page, 3)
+    v3 = api.call(f"/v1/itineraries/{itinerary_id}", token)
+    assert {"kind": "skipped", "attraction_id": int(first)} in [
+        {"kind": c["kind"], "attraction_id": c["attraction_id"]} for c in v3["changes"]]
+    assert page.locator(f"#changes li[data-kind=skipped][data-attraction-id='{first}']").count() == 1
+    assert _timeline(page) != before
+
+    # "Add this": a place that did not fit, from its page, into the day being looked at.
+    extra = next(u for u in v3["virtual_visits"] if u["attraction_id"] != dunluce)
+    page.goto(f"{base}/app/#/attraction/{extra['attraction_id']}")
+    page.wait_for_selector("body[data-screen=attraction][data-state=ready]")
+    page.click("a[href^='#/plan?add=']")
+    _version(page, 4)
+    v4 = api.call(f"/v1/itineraries/{itinerary_id}", token)
+    kinds = {c["kind"] for c in v4["changes"] if c["attraction_id"] == extra["attraction_id"]}
+    assert kinds & {"added", "not_added"}
+    assert page.locator(f"#changes li[data-attraction-id='{extra['attraction_id']}']").count() >= 1
+
+    # A virtual visit: deep zoom over the IIIF service, the panorama, the audio guide.
+    page.goto(f"{base}/app/#/attraction/{dunluce}")
+    page.wait_for_selector("body[data-screen=attraction][data-state=ready]")
+    page.click(f"a[href='#/visit/{dunluce}']")
+    page.wait_for_selector("#viewer[data-ready=true]", timeout=60_000)
+    page.wait_for_selector("#viewer[data-tiles]:not([data-tiles='0'])")
+    zoom0 = float(page.get_attribute("#viewer", "data-zoom"))
+    tiles0 = len(iiif)
+    page.click("#zoom-in")
+    page.click("#zoom-in")
+    page.wait_for_timeout(1500)
+    assert float(page.get_attribute("#viewer", "data-zoom")) >= zoom0 * 3.9
+    deeper = [u for u in iiif[tiles0:] if "/full/" not in u and "info.json" not in u]
+    assert deeper, "zooming in fetched tiles of the full-resolution levels"
+    page.click("#next")
+    page.wait_for_selector("#viewer[data-kind=panorama][data-ready=true]", timeout=60_000)
+    page.click("#next")
+    page.wait_for_selector("audio#player")
+    page.eval_on_selector("audio#player", "el => el.play()")
+    page.wait_for_selector("audio#player[data-playing=true]")
+    page.wait_for_timeout(1200)
+    page.eval_on_selector("audio#player", "el => el.pause()")
+    page.click("nav a[href='#/plan']")  # leaving ends the virtual visit (dwell)
+    page.wait_for_selector("#timeline")
+
+    # Offline: the plan, its attractions and their first images come from the device.
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-screen=plan][data-state=ready]", timeout=60_000)
+    assert page.is_visible("#offline")
+    page.click(".day-tabs button[data-day='2']")  # days 1 and 2 are past for a plan re-planned on day 2
+    offline_names = _timeline(page)
+    assert offline_names == [f"{i + 1}. {s['name']}" for i, s in enumerate(
+        [s for s in v4["days"][2]["stops"] if s["kind"] == "visit"])]
+    stop = page.get_attribute("#timeline li[data-attraction-id] >> nth=0", "data-attraction-id")
+    page.click(f"#timeline li[data-attraction-id='{stop}'] button.done")
+    page.click(f"#timeline li[data-attraction-id='{stop}'] h3 a")
+    page.wait_for_selector("body[data-screen=attraction][data-state=ready]")
+    name = next(s["name"] for s in v4["days"][2]["stops"] if s["attraction_id"] == int(stop))
+    assert page.text_content("h1") == name
+    assert page.locator(".hours dd").count() >= 1
+    first_image = page.locator(".gallery img")
+    if first_image.count():
+        assert page.eval_on_selector(".gallery img >> nth=0", "img => img.complete && img.naturalWidth > 0")
+    page.click("button.saved")
+    page.goto(f"{base}/app/#/trip")
+    page.wait_for_selector("#queue-status")
+    assert int(page.get_attribute("#queue-status", "data-pending")) >= 3  # done, visit, detail view, save
+
+    # Back online: the queue empties, and every event is stored exactly once.
+    context.set_offline(False)
+    page.wait_for_selector('#queue-status[data-pending="0"][data-kept="0"]', timeout=60_000)
+    _settled(page)
+    stored = _stored(server["factory"], visitor_id)
+    ids = [e.event_id for e in stored]
+    assert len(ids) == len(set(ids))
+    sent = {e["event_id"]: e for e in watch.sent}
+    assert set(ids) == set(sent)
+    types = Counter(e.type for e in stored)
+    for kind in ("impression", "detail_view", "save", "itinerary_created", "itinerary_stop_done", "visit",
+                 "media_play", "virtual_visit"):
+        assert types[kind] >= 1, kind
+    assert types["itinerary_created"] == 1
+    vv = next(e for e in stored if e.type == "virtual_visit")
+    assert vv.attraction_id == dunluce and vv.dwell_seconds > 1
+    play = next(e for e in stored if e.type == "media_play")
+    assert play.dwell_seconds >= 0.5
+    # The API agrees: sending them all again counts none of them a second time.
+    again = api.call("/v1/events", token, {"events": list(sent.values())})
+    assert again["accepted"] == 0 and again["duplicate"] == len(sent)
+    assert {r["reason"] for r in again["results"]} == {"already counted"}
     assert watch.errors == [] and watch.csp == []
     context.close()

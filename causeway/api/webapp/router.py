@@ -38,6 +38,8 @@ VENDOR_PRECACHE = ("leaflet/dist/leaflet-src.esm.js", "leaflet/dist/leaflet.css"
                    "leaflet/dist/images/marker-icon.png", "leaflet/dist/images/marker-shadow.png",
                    "openseadragon/build/openseadragon/openseadragon.min.js")
 
+EMPTY_STYLE = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="  # base64(sha256(b""))
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -47,7 +49,10 @@ def _csp(tile_url: str) -> str:
         parts = urlsplit(tile_url)
         host = parts.netloc.replace("{s}.", "*.", 1)
         tiles = f" {parts.scheme}://{host}"
-    return ("default-src 'none'; script-src 'self'; style-src 'self'; "
+    # style-src: this origin, and the hash of the empty string only: the app inserts one empty
+    # <style data-openseadragon-mobile-css> so that OpenSeadragon does not inject its own
+    # (which would remove the focus outline on touch screens).
+    return (f"default-src 'none'; script-src 'self'; style-src 'self' '{EMPTY_STYLE}'; "
             f"img-src 'self' data: blob:{tiles}; media-src 'self' blob:; connect-src 'self'; "
             "worker-src 'self'; manifest-src 'self'; font-src 'self'; base-uri 'none'; "
             "form-action 'none'; frame-ancestors 'none'")

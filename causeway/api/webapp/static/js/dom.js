@@ -22,6 +22,13 @@ function append(el, children) {
   }
 }
 
+// Replace an element's children; null, false and undefined are left out (unlike replaceChildren).
+export function fill(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
+}
+
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;

@@ -1,6 +1,6 @@
 // The visitor app: a hash router over the screens, the service worker, the event queue.
 
-import { h } from "./dom.js";
+import { h, fill } from "./dom.js";
 import { t, setLanguage, initialLanguage, setCategoryLabels, UI_LANGUAGES } from "./i18n.js";
 import { state } from "./state.js";
 import { ensureVisitor, get } from "./api.js";
@@ -10,11 +10,15 @@ import { onboarding } from "./screens/onboarding.js";
 import { discover } from "./screens/discover.js";
 import { attraction } from "./screens/attraction.js";
 import { profile } from "./screens/profile.js";
+import { plan } from "./screens/plan.js";
+import { visit } from "./screens/visit.js";
 
 const ROUTES = [
   [/^#\/welcome$/, onboarding],
   [/^#\/discover$/, discover],
   [/^#\/attraction\/(?<id>\d+)$/, attraction],
+  [/^#\/plan$/, plan],
+  [/^#\/visit\/(?<id>\d+)$/, visit],
   [/^#\/trip$/, profile],
 ];
 
@@ -40,7 +44,7 @@ async function render({ rerender = false } = {}) {
   document.body.dataset.screen = route.split("/")[1];
   document.body.dataset.state = "loading";
   // A screen still loading when the visitor has moved on must not draw over the next one.
-  const view = { replaceChildren: (...nodes) => { if (ticket === rendering) main.replaceChildren(...nodes); },
+  const view = { replaceChildren: (...nodes) => { if (ticket === rendering) fill(main, ...nodes); },
                  get current() { return ticket === rendering; } };
   try {
     await screen(view, { params, query: new URLSearchParams(search || ""), go, rerender });

@@ -59,10 +59,14 @@ function hostOf(url) {
   try { return new URL(url).host; } catch { return url; }
 }
 
+export function hoursQuery() {
+  const range = hoursRange();
+  return range.from ? `?from=${range.from}&to=${range.to}` : "";
+}
+
 export async function attraction(main, { params, query, rerender }) {
   const id = Number(params.id);
   const range = hoursRange();
-  const hoursQuery = range.from ? `?from=${range.from}&to=${range.to}` : "";
   let a;
   try {
     a = await get(`/v1/attractions/${id}`, { auth: false });
@@ -72,7 +76,7 @@ export async function attraction(main, { params, query, rerender }) {
     return;
   }
   const [hours, media] = await Promise.all([
-    get(`/v1/attractions/${id}/hours${hoursQuery}`, { auth: false }).catch(() => null),
+    get(`/v1/attractions/${id}/hours${hoursQuery()}`, { auth: false }).catch(() => null),
     get(`/v1/attractions/${id}/media`, { auth: false }).catch(() => ({ items: [] })),
   ]);
   const pos = query.get("pos");

@@ -26,7 +26,7 @@ export async function discover(main, { go }) {
   const list = h("ol", { id: "recommendations", class: "cards", "aria-label": t("list_results") });
   const count = h("p", { id: "rec-count", class: "muted", "aria-live": "polite" });
   const simulated = h("p", { id: "simulated", class: "note", hidden: true }, t("simulated_note"));
-  const mapBox = h("div", { id: "rec-map", class: "map" });
+  const mapBox = h("div", { id: "rec-map", class: "map small" });
 
   const form = h("form", { id: "filters", class: "filters", "aria-label": t("filters") },
     h("label", { for: "f-category" }, t("filter_category"), category),
@@ -36,7 +36,8 @@ export async function discover(main, { go }) {
     h("button", { type: "submit" }, t("apply_filters")));
 
   main.replaceChildren(h("section", { class: "screen", "aria-labelledby": "title" },
-    h("h1", { id: "title", tabindex: "-1" }, t("discover_title")), simulated, form, count, mapBox, list));
+    h("h1", { id: "title", tabindex: "-1" }, t("discover_title")), simulated,
+    h("details", { id: "filters-box", class: "filters-box" }, h("summary", {}, t("filters")), form), count, mapBox, list));
 
   const map = await makeMap(mapBox, { label: t("map_results"),
     center: profile.base ? [profile.base.lat, profile.base.lon] : undefined, zoom: 9 });

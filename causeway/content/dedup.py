@@ -16,11 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 from geopy.distance import geodesic
 from rapidfuzz import fuzz
-from sqlalchemy import or_, select
+from typing import Any
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from causeway.content.geo import haversine_km
+from causeway.content.media.models import MediaAsset
 from causeway.content.models import Attraction, DuplicateCandidate, Status
+from causeway.content.revisions import EDITABLE, changed, live_fields, record, write
 
 _STOP = {"the", "of", "and", "a", "an", "at", "in", "on"}
 
@@ -101,37 +105,96 @@ class DuplicateError(Exception):
     """A merge or dismissal that cannot be done (unknown pair, already decided)."""
 
 
-_FILLABLE = ("opening_hours", "visit_minutes")
+# What a merge can take from either record (the revision vocabulary, plus the Wikidata id).
+MERGEABLE = (*EDITABLE, "wikidata")
+_TEXTS = ("name", "description")
+_UNKNOWN = {"price_band": "unknown", "wheelchair": "unknown"}
 
 
-def merge(session: Session, candidate: DuplicateCandidate, *, keep_id: int, decided_by: str) -> Attraction:
-    """Merge the pair into ``keep_id``: the other record is archived and points at it.
+def values_of(att: Attraction) -> dict[str, Any]:
+    return {**live_fields(att), "wikidata": att.wikidata}
 
-    The kept record gains what only the other had (languages of name and description,
-    website, image, Wikidata id) and replaces its category defaults with the other's
-    provider-supplied opening hours or visit length. Both provenances stay listed.
+
+def lacks(att: Attraction, field: str) -> bool:
+    """The record has no value of its own for ``field``: empty, unknown, or a category default."""
+    value = values_of(att)[field]
+    if field in (att.defaults_applied or {}):
+        return True
+    return value in (None, "", [], {}) or _UNKNOWN.get(field) == value
+
+
+def merged_values(keep: Attraction, other: Attraction,
+                  take: dict[str, int]) -> tuple[dict[str, Any], dict[str, Attraction]]:
+    """What the kept record holds after the merge, field by field.
+
+    A field named in ``take`` has the value of the record it names; any other field keeps the
+    kept record's value unless the kept record lacks one (empty, unknown, a category default)
+    and the other has its own. Names and descriptions are merged per language, the chosen
+    record winning where both have a language, so no language is lost. Also returns, for each
+    field, the record its value came from.
     """
+    mine, theirs = values_of(keep), values_of(other)
+    out: dict[str, Any] = {}
+    source: dict[str, Attraction] = {}
+    for field in MERGEABLE:
+        named = "location" if field in ("lat", "lon") else field
+        from_other = (take[named] == other.id) if named in take else (
+            lacks(keep, field) and not lacks(other, field))
+        source[field] = other if from_other else keep
+        if field in _TEXTS:
+            out[field] = {**mine[field], **theirs[field]} if from_other else {**theirs[field], **mine[field]}
+        else:
+            out[field] = theirs[field] if from_other else mine[field]
+    return out, source
+
+
+class MergeInvalid(ValueError):
+    """A merge request naming unknown fields or records outside the pair."""
+
+
+def merge(session: Session, candidate: DuplicateCandidate, *, keep_id: int, decided_by: str,
+          take: dict[str, int] | None = None) -> Attraction:
+    """Merge the pair into ``keep_id`` in the caller's transaction; nothing is lost.
+
+    The kept record takes every field of ``take`` (field -> id of the record to take it
+    from; ``location`` for lat and lon) and fills the fields it lacks from the other (see
+    :func:`merged_values`). The other record is archived and points at it (its id then
+    shows the kept record); its media move to the kept record, both provenances stay
+    listed, and the change is recorded as an approved ``merge`` revision of the kept record.
+    """
+    take = dict(take or {})
     if candidate.status != "pending":
         raise DuplicateError(f"candidate {candidate.id} is already {candidate.status}")
     if keep_id not in (candidate.attraction_a_id, candidate.attraction_b_id):
         raise DuplicateError(f"attraction {keep_id} is not part of candidate {candidate.id}")
+    unknown = sorted(set(take) - set(MERGEABLE) - {"location"})
+    if unknown:
+        raise MergeInvalid(f"cannot take {', '.join(unknown)}; fields are {', '.join((*MERGEABLE, 'location'))}")
+    outside = sorted(f for f, v in take.items() if v not in (candidate.attraction_a_id, candidate.attraction_b_id))
+    if outside:
+        raise MergeInvalid(f"take {', '.join(outside)} from {candidate.attraction_a_id} or {candidate.attraction_b_id}")
     keep, gone = ((candidate.attraction_a, candidate.attraction_b)
                   if keep_id == candidate.attraction_a_id else (candidate.attraction_b, candidate.attraction_a))
-    keep.name = {**gone.name, **keep.name}
-    keep.description = {**gone.description, **keep.description}
-    for attr in ("website", "image_url", "wikidata", "address", "postcode", "town"):
-        if getattr(keep, attr) is None and getattr(gone, attr) is not None:
-            setattr(keep, attr, getattr(gone, attr))
-    defaults = dict(keep.defaults_applied)
-    for attr in _FILLABLE:
-        if attr in defaults and attr not in gone.defaults_applied:
-            setattr(keep, attr, getattr(gone, attr))
-            defaults.pop(attr)
-    keep.defaults_applied = defaults
+    values, source = merged_values(keep, gone, take)
+    before = live_fields(keep)
+    # An estimate (category default) stays one only if the value came from the record where it was.
+    estimated = {field: origin for field, origin in (keep.defaults_applied or {}).items()
+                 if source.get(field, keep) is keep}
+    estimated.update({field: origin for field, origin in (gone.defaults_applied or {}).items()
+                      if source.get(field) is gone})
+    keep.wikidata = values.pop("wikidata")
+    write(keep, changed(keep, values))
+    keep.defaults_applied = estimated
     keep.version += 1
+    record(session, keep, before, kind="merge", author=decided_by)
     gone.merged_into_id = keep.id
     gone.status = Status.archived.value
     gone.version += 1
+    last = session.scalar(select(func.max(MediaAsset.position)).where(MediaAsset.attraction_id == keep.id))
+    for asset in session.scalars(select(MediaAsset).where(MediaAsset.attraction_id == gone.id)
+                                 .order_by(MediaAsset.position, MediaAsset.id)):
+        last = (last if last is not None else -1) + 1
+        asset.attraction_id, asset.position = keep.id, last
     now = dt.datetime.now(dt.UTC)
     candidate.status, candidate.decided_by, candidate.decided_at = "merged", decided_by, now
     # Other open pairs that involve the archived record are moot now.

@@ -2,6 +2,8 @@
 
 ``causeway eval recommender --flickr DIR [--json] [--seeds 5]`` where DIR is one city
 folder (or its ``lim/`` subfolder) with ``POI-<C>.csv`` and ``userVisits-<C>-allPOI.csv``.
+``--protocol item-cold`` runs the cold-start protocol of
+:mod:`causeway.recommender.evaluation.coldstart` instead of the one below.
 
 Protocol (issue 3)
 ------------------
@@ -245,6 +247,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flickr", required=True, type=Path, metavar="DIR",
                         help="one city folder of the Flickr POI data (or its lim/ folder)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--protocol", choices=("warm", "item-cold"), default="warm",
+                        help="warm: the last-sequence protocol above (default); item-cold: 20%% "
+                             "of POIs held out of training in 5 seeded folds, ranked from their "
+                             "features (causeway.recommender.evaluation.coldstart)")
+    parser.add_argument("--split-seed", type=int, default=0,
+                        help="seed of the cold-start protocols' fold split (default 0)")
     parser.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
     parser.add_argument("--exclude-seen", action="store_true",
                         help="discovery task: drop POIs the user visited in training from "
@@ -320,6 +328,9 @@ def format_table(report: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point: evaluate one city and print the table (or JSON)."""
+    protocol = getattr(args, "protocol", "warm")
+    if protocol != "warm":
+        return run_cold(args, protocol)
     try:
         overrides = parse_overrides(args.grid_overrides)
         quick: dict[str, Sequence[Any]] = (
@@ -342,6 +353,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2) if args.json else format_table(report))
+    return 0
+
+
+def run_cold(args: argparse.Namespace, protocol: str) -> int:
+    """The cold-start protocols (:mod:`causeway.recommender.evaluation.coldstart`)."""
+    from causeway.recommender.evaluation import coldstart
+
+    try:
+        report = coldstart.evaluate_item_cold(
+            args.flickr, split_seed=args.split_seed,
+            grid=coldstart.QUICK_ITEM_COLD_GRID if args.quick else None)
+        text = coldstart.format_item_cold(report)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2) if args.json else text)
     return 0
 
 

@@ -5,6 +5,7 @@ a ``models`` module.
 """
 
 import causeway.analytics.models  # noqa: F401
+import causeway.analytics.rollup_models  # noqa: F401
 import causeway.auth.models  # noqa: F401
 import causeway.content.media.models  # noqa: F401
 import causeway.content.models  # noqa: F401

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,8 +103,10 @@ def cmd_demo_events(args: argparse.Namespace) -> int:
     try:
         config = simulate.DemoConfig(visitors=args.visitors, seed=args.seed, days=args.days,
                                      campaign_days=min(21, args.days // 3))
-        with _database(settings) as factory, transaction(factory) as session:
-            result = simulate.load(session, config, timezone=settings.timezone)
+        with _database(settings) as factory:
+            with transaction(factory) as session:
+                result = simulate.load(session, config, timezone=settings.timezone)
+            _refresh_rollups(factory, settings)
     except (ValueError, simulate.SimulationError) as exc:
         print(f"causeway demo events: {exc}", file=sys.stderr)
         return 1
@@ -117,22 +120,68 @@ def cmd_demo_events(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh_rollups(factory, settings) -> None:  # type: ignore[no-untyped-def]
+    from causeway.analytics import rollups
+
+    try:
+        rollups.refresh(factory, settings.timezone, progress=_ProgressBar(min_total=200_000))
+    except rollups.TimezoneMismatch as exc:
+        print(f"analytics rollups not updated: {exc}", file=sys.stderr)
+
+
+def cmd_analytics_backfill(args: argparse.Namespace) -> int:
+    from causeway.analytics import rollups
+
+    settings = get_settings()
+    with _database(settings) as factory:
+        if args.rebuild:
+            rollups.rebuild(factory, settings.timezone)
+        with factory() as session:
+            before = rollups.status(session)
+        if before.timezone not in (None, settings.timezone) and not args.rebuild:
+            print(f"causeway analytics backfill: the rollups are in {before.timezone}, the settings say "
+                  f"{settings.timezone}; run it with --rebuild", file=sys.stderr)
+            return 1
+        print(f"rollups at event id {before.last_event_id:,} of {before.max_event_id:,}; aggregating "
+              f"in chunks of {args.batch:,} events (each chunk commits: stop and re-run at any time)")
+        started = time.perf_counter()
+        bar = _ProgressBar(min_total=0, force=args.progress)
+        done = rollups.refresh(factory, settings.timezone, batch=args.batch, progress=bar)
+        took = time.perf_counter() - started
+        with factory() as session:
+            after = rollups.status(session)
+    rate = f", {done / took:,.0f} events/s" if took > 0 and done else ""
+    print(f"aggregated {done:,} events in {took:.1f} s{rate}; rollups at event id {after.last_event_id:,}")
+    return 0
+
+
+def cmd_analytics_status(args: argparse.Namespace) -> int:
+    from causeway.analytics import rollups
+
+    settings = get_settings()
+    with _database(settings) as factory, factory() as session:
+        st = rollups.status(session)
+    print(f"rollups: event id {st.last_event_id:,} of {st.max_event_id:,} (at most {st.lag:,} behind), "
+          f"time zone {st.timezone or 'not set'}; reports read: {settings.analytics_source}")
+    return 0
+
+
 class _ProgressBar:
     """A one-line progress bar on stderr, shown only on a terminal and for large feeds."""
 
-    def __init__(self, min_total: int = 400) -> None:
-        self.enabled = sys.stderr.isatty()
+    def __init__(self, min_total: int = 400, force: bool = False) -> None:
+        self.enabled = force or sys.stderr.isatty()
         self.min_total = min_total
         self.last = -1
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < self.min_total:
+        if not self.enabled or total < self.min_total or total <= 0:
             return
         pct = int(100 * done / total)
         if pct != self.last:
             self.last = pct
             bar = "#" * (pct // 4)
-            sys.stderr.write(f"\r  [{bar:<25}] {pct:3d}% ")
+            sys.stderr.write(f"\r  [{bar:<25}] {pct:3d}% {done:,}/{total:,} ")
             if done >= total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
@@ -291,6 +340,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     p.add_argument("--days", type=int, default=60, help="days of history up to today (default 60)")
     p.set_defaults(func=cmd_demo_events)
+
+    analytics = sub.add_parser("analytics", help="the board's analytics rollups").add_subparsers(
+        dest="analytics_command", required=True)
+    p = analytics.add_parser("backfill", help="aggregate the stored events not yet in the rollups "
+                                              "(idempotent, resumable, with a progress bar)")
+    p.add_argument("--batch", type=int, default=50_000, help="events per transaction (default 50000)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="empty the rollups first (e.g. after changing CAUSEWAY_TIMEZONE)")
+    p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    p.set_defaults(func=cmd_analytics_backfill)
+    p = analytics.add_parser("status", help="how far the rollups are behind the events")
+    p.set_defaults(func=cmd_analytics_status)
 
     p = sub.add_parser("ingest", help="import a provider feed (CSV, GeoJSON, schema.org JSON-LD, OSM)",
                        description="Import a provider feed. Exit status: 0 every row valid, "

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -38,6 +40,28 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime}
 
 
+@lru_cache(maxsize=4096)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _local(stamp: str | None, tz: str) -> dt.datetime | None:
+    if stamp is None:
+        return None
+    t = dt.datetime.fromisoformat(stamp)
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(_zone(tz))
+
+
+def _local_day(stamp: str | None, tz: str) -> str | None:
+    t = _local(stamp, tz)
+    return None if t is None else t.date().isoformat()
+
+
+def _local_hour(stamp: str | None, tz: str) -> int | None:
+    t = _local(stamp, tz)
+    return None if t is None else t.hour
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a parent directory."""
     if url.startswith("sqlite"):
@@ -53,6 +77,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
+            # Local calendar day and hour of a stored UTC timestamp (the analytics rollups).
+            dbapi_conn.create_function("cw_local_day", 2, _local_day, deterministic=True)
+            dbapi_conn.create_function("cw_local_hour", 2, _local_hour, deterministic=True)
 
         return engine
     if url.startswith("postgresql://"):

@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     analytics_cache_seconds: float = Field(
         30.0, ge=0, description="How long an API process reuses the events it loaded for one scope "
                                 "(a dashboard asks several reports at once); 0 disables")
+    analytics_source: Literal["auto", "rollups", "events"] = Field(
+        "auto", description="What reports read: the rollups, the raw events (the pandas path, slow at scale), "
+                            "or auto: the rollups once they are built and caught up, else the events")
+    analytics_rollup_interval_seconds: float = Field(
+        1.0, gt=0, description="How often `causeway worker` aggregates new events into the rollups")
+    analytics_refresh_on_read_max: int = Field(
+        100_000, ge=0, description="A report first aggregates events not yet in the rollups when there are at "
+                                   "most this many (0: never); auto reads raw events when more are behind")
 
     # API.
     page_size_default: int = 20
@@ -73,6 +81,10 @@ class Settings(BaseSettings):
         1024 * 1024, ge=1024, description="Largest request body of endpoints without their own cap (JSON bodies)")
     max_event_body_bytes: int = Field(
         2 * 1024 * 1024, ge=1024, description="Largest POST /v1/events body (a full batch with contexts is ~1.2 MB)")
+
+    # Venue self-service (issue 14).
+    invitation_ttl_hours: float = Field(
+        72.0, gt=0, le=24 * 90, description="How long a venue invitation code works (it works once)")
 
     # Recommender.
     model_dir: Path | None = Field(None, description="Model artifacts; default data_dir/models")

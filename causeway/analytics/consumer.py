@@ -12,7 +12,10 @@ of each request. Either way:
    entry and then event by event, so one poison event cannot hold back its neighbours;
    an event that still fails is retried on the next delivery, and after ``max_attempts``
    deliveries goes to the dead letters with its error (an undecodable one goes at once);
-4. now and then, enforce the retention periods.
+4. now and then, enforce the retention periods;
+5. bring the analytics rollups up to date (the worker every ``analytics_rollup_interval_seconds``,
+   the embedded default after each drain): one set-based pass over the events above the
+   rollups' watermark, not a write per event (see :mod:`causeway.analytics.rollups`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from causeway.analytics import store
+from causeway.analytics import rollups, store
 from causeway.analytics.intake import decode
 from causeway.analytics.stream import Entry, EventStream, StreamUnavailable
 from causeway.db import transaction
@@ -94,8 +97,10 @@ class Writer:
     """Writes stream entries to the database as consumer ``consumer``; see the module docstring."""
 
     def __init__(self, stream: EventStream, factory: sessionmaker[Session], consumer: str,
-                 config: WriterConfig | None = None, clock=time.time) -> None:  # type: ignore[no-untyped-def]
+                 config: WriterConfig | None = None, clock=time.time,  # type: ignore[no-untyped-def]
+                 refresher: rollups.Refresher | None = None) -> None:
         self.stream, self.factory, self.consumer = stream, factory, consumer
+        self.refresher = refresher  # brings the analytics rollups up to date (issue 16)
         self.config = config or WriterConfig()
         self._clock = clock
         self._next_claim = 0.0
@@ -131,10 +136,13 @@ class Writer:
                 if tally.entries == 0:
                     break
             self.maybe_enforce_retention()
+            if self.refresher is not None and total.stored:
+                self.refresher(force=True)
         return total
 
     # -- writing ------------------------------------------------------------------------
     def _write(self, session: Session, rows: Sequence[dict[str, Any]]) -> int:
+        rollups.writer_lock(session)  # PostgreSQL: the rollup refresh waits for this insert to end
         visitors = {r["visitor_id"] for r in rows if r["visitor_id"] is not None}
         erased = self.stream.erased(visitors) if visitors else {}
         live = store.live_visitors(session, visitors) if visitors else set()

@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy.orm import Session
 
-from causeway.analytics import store
+from causeway.analytics import rollups, store
 from causeway.analytics.stream import EventStream
 
 # The tombstone reaches a little past the erasure, over events accepted while it commits.
@@ -19,4 +19,5 @@ def erase_visitor_events(session: Session, stream: EventStream, visitor_id: int)
     The tombstone goes first: if the stream is unreachable this raises StreamUnavailable and
     the caller's transaction erases nothing (the app retries). Returns the rows unlinked."""
     stream.forget_visitor(visitor_id, time.time() + TOMBSTONE_MARGIN_SECONDS)
+    rollups.forget_visitor(session, visitor_id)  # support gone from the aggregated rows too
     return store.unlink_visitor(session, visitor_id)

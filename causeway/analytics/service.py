@@ -17,10 +17,11 @@ from functools import cached_property
 from typing import Any
 
 import pandas as pd
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from causeway.analytics import aggregates as agg
-from causeway.analytics import privacy
+from causeway.analytics import privacy, sources
+from causeway.analytics import rollups as maintenance
 from causeway.analytics.frames import PLAN, FrameCache, Scope, in_scope, load_catalogue, load_events
 from causeway.content.taxonomy import CATEGORIES
 
@@ -49,6 +50,11 @@ class Context:
     head_fraction: float = 0.1
     cache: FrameCache = field(default_factory=lambda: FrameCache(0))
     suppressed: int = 0
+    source_name: str = "events"  # "rollups" (SQL over the rollup tables) or "events" (pandas)
+
+    @cached_property
+    def source(self) -> sources.EventsSource | sources.RollupSource:
+        return sources.RollupSource(self) if self.source_name == "rollups" else sources.EventsSource(self)
 
     @cached_property
     def full_catalogue(self) -> tuple[pd.DataFrame, dict[int, int]]:
@@ -120,10 +126,8 @@ def _attraction_keys(ctx: Context, ids: pd.Series) -> pd.DataFrame:
 
 def overview(ctx: Context) -> tuple[list[dict], dict]:
     """Totals of every metric, and distinct visitors, in scope."""
-    ev = ctx.events
-    metrics = dict(agg.METRICS)
-    b = agg.counts(ev, [], metrics)
-    n_visitors = int(ev["visitor_id"].nunique())
+    b = ctx.source.counts(ctx.scope, [], dict(agg.METRICS))
+    n_visitors = ctx.source.visitors(ctx.scope)
     b.values["visitors"] = n_visitors
     b.support["visitors"] = n_visitors
     rows = ctx.rows(b)
@@ -135,36 +139,32 @@ def overview(ctx: Context) -> tuple[list[dict], dict]:
 
 def timeseries(ctx: Context, interval: str = "day") -> tuple[list[dict], dict]:
     """Every metric per day, week or month (local), every bucket of the range listed."""
-    ev = ctx.events.assign(period=agg.period(ctx.events["date"], interval) if len(ctx.events) else [])
     index = agg.periods(ctx.scope.start, ctx.scope.end, interval).rename("period")
-    return ctx.rows(agg.counts(ev, ["period"], agg.METRICS, index=index)), {"interval": interval}
+    b = ctx.source.counts(ctx.scope, ["period"], agg.METRICS, index=index, interval=interval)
+    return ctx.rows(b), {"interval": interval}
 
 
-def _key_columns(ctx: Context, by: str, ev: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def _key(by: str) -> str:
     if by == "attraction":
-        return ev.dropna(subset=["attraction_id"]), ["attraction_id"]
-    if by == "provider":
-        return agg.with_catalogue(ev, ctx.full_catalogue[0], ["provider"]), ["provider"]
-    if by == "size_class":
-        return agg.with_catalogue(ev, ctx.full_catalogue[0], ["size_class"]), ["size_class"]
-    if by == "category":
-        return agg.by_category(ev, ctx.full_catalogue[0]), ["category"]
-    if by == "market":
-        return ev.assign(market=ev["market"].fillna("unknown").str.upper()), ["market"]
+        return "attraction_id"
+    if by in ("provider", "size_class", "category", "market"):
+        return by
     raise ReportError(f"by must be one of {', '.join(ROLLUP_BY)}", "by")
 
 
 def rollups(ctx: Context, by: str = "attraction", interval: str = "total") -> tuple[list[dict], dict]:
     """Every metric per attraction, provider, category, origin market or size class,
     over the whole range (``total``) or per day, week or month."""
-    ev, keys = _key_columns(ctx, by, ctx.events)
+    keys = [_key(by)]
     # Categories overlap (an attraction has several), so their rows do not partition a total.
     dims = [] if by == "category" else list(keys)
     if interval != "total":
-        ev = ev.assign(period=agg.period(ev["date"], interval) if len(ev) else [])
+        if interval not in agg.INTERVALS:
+            raise ReportError(f"interval must be total or one of {', '.join(agg.INTERVALS)}", "interval")
         keys = ["period", *keys]
         dims.append("period")
-    b = agg.counts(ev, keys, agg.METRICS, dims=dims)
+    b = ctx.source.counts(ctx.scope, keys, agg.METRICS, dims=dims,
+                          interval=None if interval == "total" else interval)
     rows = ctx.rows(b)
     _decorate(ctx, by, rows)
     return rows, {"by": by, "interval": interval}
@@ -189,12 +189,12 @@ def _decorate(ctx: Context, by: str, rows: list[dict]) -> None:
 def funnel(ctx: Context, by: str | None = None) -> tuple[list[dict], dict]:
     """Impressions -> detail views -> saves or itinerary plans -> visits, with conversions."""
     if by is None:
-        ev, keys = ctx.events, []
+        keys = []
     elif by in FUNNEL_BY:
-        ev, keys = _key_columns(ctx, by, ctx.events)
+        keys = [_key(by)]
     else:
         raise ReportError(f"by must be one of {', '.join(FUNNEL_BY)}", "by")
-    b = agg.counts(ev, keys, agg.FUNNEL, dims=[] if by in (None, "category") else keys)
+    b = ctx.source.counts(ctx.scope, keys, agg.FUNNEL, dims=[] if by in (None, "category") else keys)
     rows = ctx.rows(b)
     for row in rows:
         ctx.ratio(row, "view_rate", "detail_views", "impressions")
@@ -208,16 +208,16 @@ def funnel(ctx: Context, by: str | None = None) -> tuple[list[dict], dict]:
 
 def dwell(ctx: Context, limit: int = 10) -> tuple[list[dict], dict]:
     """Virtual-visit dwell: distribution by bucket, headline statistics, longest-held attractions."""
-    d = agg.dwell(ctx.events)
+    d = ctx.source.dwell(ctx.scope)
     rows = ctx.rows(d.buckets)
     overall = ctx.mask(d.overall, secondary=False)
     hidden = bool(overall.mask.to_numpy().any())
-    s = d.seconds
+    s = d.stats
     stats = {"virtual_visits": int(overall.values.iloc[0, 0]),
-             "median_seconds": float(s.median()) if len(s) else None,
-             "mean_seconds": round(float(s.mean()), 3) if len(s) else None,
-             "p90_seconds": float(s.quantile(0.9)) if len(s) else None,
-             "total_hours": round(float(s.sum()) / 3600, 3)}
+             "median_seconds": s["median_seconds"],
+             "mean_seconds": round(s["mean_seconds"], 3) if s["mean_seconds"] is not None else None,
+             "p90_seconds": s["p90_seconds"],
+             "total_hours": round(float(s["total_seconds"] or 0.0) / 3600, 3)}
     summary: dict[str, Any] = {k: (None if hidden else v) for k, v in stats.items()}
     if hidden:
         ctx.suppressed += len(stats) - 1  # the count itself was counted by mask()
@@ -227,8 +227,9 @@ def dwell(ctx: Context, limit: int = 10) -> tuple[list[dict], dict]:
                                                      ascending=[False, True]).head(limit)
     ctx.suppressed += int((per["support"] < ctx.k).sum())
     keys = _attraction_keys(ctx, shown["attraction_id"]).to_dict("records")
+    medians = d.medians([int(a) for a in shown["attraction_id"]])
     summary["attractions"] = [
-        {**key, "virtual_visits": int(r.count), "median_seconds": float(r.median_seconds),
+        {**key, "virtual_visits": int(r.count), "median_seconds": float(medians[int(r.attraction_id)]),
          "total_hours": round(float(r.total_seconds) / 3600, 3)}
         for key, r in zip(keys, shown.itertuples(), strict=True)]
     summary["attractions_withheld"] = int((per["support"] < ctx.k).sum())
@@ -237,7 +238,7 @@ def dwell(ctx: Context, limit: int = 10) -> tuple[list[dict], dict]:
 
 def dispersal(ctx: Context) -> tuple[list[dict], dict]:
     """Visits and attention per attraction (with coordinates, for the map) and how spread they are."""
-    d = agg.dispersal(ctx.events, ctx.catalogue, ctx.head_fraction)
+    d = _dispersal(ctx)
     per = d.per_attraction
     rows = ctx.rows(agg.Breakdown(per.values, per.support, ("attraction_id",)))
     info = ctx.catalogue.set_index("attraction_id")[["name", "provider", "size_class", "lat", "lon"]]
@@ -272,9 +273,33 @@ def dispersal(ctx: Context) -> tuple[list[dict], dict]:
     return rows, summary
 
 
+def _dispersal(ctx: Context) -> agg.Dispersal:
+    """As :func:`aggregates.dispersal`, from the context's source."""
+    metrics = {"visits": agg.METRICS["visits"], "attention": agg.ATTENTION}
+    ids = pd.Index(ctx.catalogue["attraction_id"].astype("int64"), name="attraction_id")
+    per = ctx.source.counts(ctx.scope, ["attraction_id"], metrics, index=ids)
+    n = len(ids)
+    head_size = max(1, math.ceil(ctx.head_fraction * n)) if n else 0
+    ranked = per.values.assign(_id=ids).sort_values(["visits", "attention", "_id"],
+                                                    ascending=[False, False, True])
+    head = set(ranked.index[:head_size])
+    lesser = pd.Series(~ids.isin(head), index=ids)
+    tail_ids = [int(a) for a in ids[lesser.to_numpy()]]
+    tail = ctx.source.counts(ctx.scope, [], metrics, dims=(), attractions=tail_ids)
+    total = ctx.source.counts(ctx.scope, [], metrics, dims=(), attractions=[int(a) for a in ids])
+    v, a = per.values["visits"].to_numpy(), per.values["attention"].to_numpy()
+    return agg.Dispersal(per, lesser, tail, total, agg.gini(v), agg.gini(a), agg.hhi(v), agg.hhi(a), head_size)
+
+
 def fairness(ctx: Context) -> tuple[list[dict], dict]:
     """Exposure by provider size class against each class's share of the catalogue."""
-    catalogue_counts, b = agg.fairness(ctx.events, ctx.catalogue)
+    published = ctx.catalogue[ctx.catalogue["status"] == "published"]
+    size_index = pd.Index(agg.SIZE_CLASSES, name="size_class")
+    known = published["size_class"].where(published["size_class"].isin(agg.SIZE_CLASSES))
+    catalogue_counts = known.value_counts().reindex(size_index, fill_value=0).astype("int64")
+    metrics = {"impressions": agg.METRICS["impressions"], "attention": agg.ATTENTION,
+               "visits": agg.METRICS["visits"]}
+    b = ctx.source.counts(ctx.scope, ["size_class"], metrics, index=size_index)
     rows = ctx.rows(b)
     n = int(catalogue_counts.sum())
     shown = {m: sum(r[m] for r in rows if r[m] is not None) for m in ("impressions", "attention", "visits")}
@@ -308,12 +333,14 @@ def patterns(ctx: Context, by: str = "hour") -> tuple[list[dict], dict]:
     if by not in ("hour", "weekday", "month"):
         raise ReportError("by must be hour, weekday or month", "by")
     metrics = {m: agg.METRICS[m] for m in PATTERN_METRICS}
-    return ctx.rows(agg.patterns(ctx.events, by, metrics)), {"by": by}
+    index = {"hour": pd.Index(range(24), name="hour"), "weekday": pd.Index(agg.WEEKDAYS, name="weekday"),
+             "month": pd.Index(range(1, 13), name="month")}[by]
+    return ctx.rows(ctx.source.counts(ctx.scope, [by], metrics, index=index)), {"by": by}
 
 
 def itineraries(ctx: Context) -> tuple[list[dict], dict]:
     """Itineraries created, stay lengths, and stops planned vs done."""
-    it = agg.itineraries(ctx.events)
+    it = ctx.source.itineraries(ctx.scope)
     rows = ctx.rows(it.stay)
     overall = privacy.rows(pd.DataFrame(index=[0]), ctx.mask(it.overall, secondary=False))[0]
     ctx.ratio(overall, "done_share", "stops_done", "stops_planned")
@@ -322,10 +349,9 @@ def itineraries(ctx: Context) -> tuple[list[dict], dict]:
     return rows, overall
 
 
-def _ranked(ctx: Context, events: pd.DataFrame, metric: str) -> pd.DataFrame:
-    on = events.dropna(subset=["attraction_id"])
+def _ranked(ctx: Context, scope: Scope, metric: str) -> pd.DataFrame:
     ids = pd.Index(ctx.catalogue["attraction_id"].astype("int64"), name="attraction_id")
-    b = agg.counts(on, ["attraction_id"], {metric: agg.METRICS[metric]}, index=ids)
+    b = ctx.source.counts(scope, ["attraction_id"], {metric: agg.METRICS[metric]}, index=ids)
     return pd.DataFrame({"value": b.values[metric], "support": b.support[metric]})
 
 
@@ -333,7 +359,7 @@ def top(ctx: Context, metric: str = "visits", limit: int = 10) -> tuple[list[dic
     """The attractions with the most of ``metric``; only cells that pass k are ranked."""
     if metric not in RANKED_METRICS:
         raise ReportError(f"metric must be one of {', '.join(RANKED_METRICS)}", "metric")
-    cur = _ranked(ctx, ctx.events, metric)
+    cur = _ranked(ctx, ctx.scope, metric)
     ok = (cur["support"] >= ctx.k) | (cur["value"] == 0)
     ctx.suppressed += int((~ok).sum())
     best = cur[ok & (cur["value"] > 0)].reset_index().sort_values(
@@ -353,8 +379,8 @@ def rising(ctx: Context, metric: str = "visits", limit: int = 10) -> tuple[list[
     if metric not in RANKED_METRICS:
         raise ReportError(f"metric must be one of {', '.join(RANKED_METRICS)}", "metric")
     prev_scope = ctx.scope.previous()
-    cur = _ranked(ctx, ctx.events, metric)
-    prev = _ranked(ctx, ctx.events_for(prev_scope), metric)
+    cur = _ranked(ctx, ctx.scope, metric)
+    prev = _ranked(ctx, prev_scope, metric)
     ok_c = (cur["support"] >= ctx.k) | (cur["value"] == 0)
     ok_p = (prev["support"] >= ctx.k) | (prev["value"] == 0)
     ok = ok_c & ok_p
@@ -381,16 +407,38 @@ REPORTS: dict[str, Callable[..., tuple[list[dict], dict]]] = {
 
 
 def build(session: Session, report: str, scope: Scope, *, k: int, head_fraction: float = 0.1,
-          cache: FrameCache | None = None, **params: Any) -> dict[str, Any]:
-    """Run one report over ``scope`` and wrap it in the common envelope."""
+          cache: FrameCache | None = None, source: str = "events", **params: Any) -> dict[str, Any]:
+    """Run one report over ``scope`` and wrap it in the common envelope.
+
+    ``source``: ``rollups`` (SQL over the rollup tables; see :func:`choose_source`) or
+    ``events`` (the raw events in pandas)."""
     if report not in REPORTS:
         raise ReportError(f"no report {report!r}; known: {', '.join(REPORTS)}", "report")
-    ctx = Context(session, scope, k, head_fraction, cache or FrameCache(0))
+    ctx = Context(session, scope, k, head_fraction, cache or FrameCache(0), source_name=source)
     rows, summary = REPORTS[report](ctx, **params)
-    ev = ctx.events[ctx.events["type"] != PLAN]
-    simulated = int(ev["simulated"].sum()) if len(ev) else 0
+    simulated, n = ctx.source.simulated(scope)
     return {"report": report, "scope": _scope_doc(scope), "k": k, "suppressed_cells": ctx.suppressed,
             "simulated": simulated > 0,
-            "simulated_share": round(simulated / len(ev), 6) if len(ev) else 0.0,
+            "simulated_share": round(simulated / n, 6) if n else 0.0,
             "rows": rows, "summary": summary}
+
+
+def choose_source(session: Session, setting: str, timezone: str, *, refresh_max: int) -> str:
+    """Which source a report reads under ``analytics_source``: ``rollups`` once they are in
+    ``timezone`` and at most ``refresh_max`` events behind (those are aggregated first, so a
+    report sees every event stored before it), ``events`` otherwise (``auto``)."""
+    if setting == "events":
+        return "events"
+    st = maintenance.status(session)
+    tz_ok = st.timezone in (None, timezone) if st.last_event_id == 0 else st.timezone == timezone
+    if tz_ok and refresh_max and 0 < st.lag <= refresh_max:
+        factory = sessionmaker(session.get_bind(), expire_on_commit=False)
+        try:
+            maintenance.refresh(factory, timezone, wait=False)
+        except maintenance.TimezoneMismatch:
+            tz_ok = False
+        st = maintenance.status(session)
+    if setting == "rollups":
+        return "rollups"
+    return "rollups" if tz_ok and st.lag <= refresh_max else "events"
 

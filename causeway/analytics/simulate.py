@@ -55,6 +55,7 @@ import pandas as pd
 from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
+from causeway.analytics import rollups
 from causeway.analytics.frames import load_catalogue
 from causeway.analytics.models import Event
 from causeway.auth.models import ApiToken, Visitor
@@ -347,7 +348,9 @@ def remove(session: Session) -> int:
     """Delete every simulated event, and the simulated visitors left with no events and no token."""
     ids = list(session.scalars(select(Event.visitor_id).where(Event.simulated.is_(True),
                                                              Event.visitor_id.is_not(None)).distinct()))
+    rollups.retract(session, "e.simulated")  # these events no longer count anywhere
     removed = session.execute(delete(Event).where(Event.simulated.is_(True))).rowcount or 0
+    rollups.after_delete(session)
     for i in range(0, len(ids), 5000):
         chunk = ids[i:i + 5000]
         session.execute(delete(Visitor).where(

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from causeway.analytics import rollups
 from causeway.analytics.models import Event
 from causeway.auth.models import Visitor
 from causeway.content.models import Attraction
@@ -122,6 +123,9 @@ def delete_older_than(session: Session, cutoff: dt.datetime, chunk: int = 10_000
         session.commit()
         total += deleted
         if deleted < chunk:
+            if total:
+                rollups.after_delete(session)  # the rollups keep these events' counts
+                session.commit()
             return total
 
 

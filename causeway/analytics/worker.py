@@ -5,8 +5,12 @@ entry a dead worker left pending is claimed by another after ``event_claim_idle_
 SIGTERM (or Ctrl-C) stops it gracefully: the batch in hand is written and acknowledged
 first; nothing is lost either way, since unacknowledged entries stay pending.
 
+Between batches it brings the analytics rollups up to date (every
+``analytics_rollup_interval_seconds``, a few chunks at a time, so a large backlog, e.g.
+after an upgrade, is worked off without holding back new events).
+
 Without ``CAUSEWAY_REDIS_URL`` (the embedded default) the API process writes its own
-events, and the worker only enforces the retention periods.
+events (and aggregates them), and the worker only enforces the retention periods.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import signal
 import socket
 import threading
 
+from causeway.analytics import rollups
 from causeway.analytics.consumer import TRANSIENT, Tally, Writer, WriterConfig, log
 from causeway.analytics.stream import make_stream
 from causeway.db import make_engine, make_sessionmaker
@@ -43,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     stream = make_stream(settings)
     if args.metrics_port:
         serve_metrics(args.metrics_port, stream)
-    writer = Writer(stream, make_sessionmaker(engine), args.consumer, WriterConfig.from_settings(settings))
+    factory = make_sessionmaker(engine)
+    refresher = rollups.Refresher(factory, settings.timezone, settings.analytics_rollup_interval_seconds)
+    writer = Writer(stream, factory, args.consumer, WriterConfig.from_settings(settings), refresher=refresher)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
@@ -57,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             log.info("no CAUSEWAY_REDIS_URL: the API writes its own events; enforcing retention only")
             while not stop.is_set():
                 writer.maybe_enforce_retention()
+                refresher(force=args.once)  # the API writes events; someone must aggregate them
                 if args.once:
                     break
                 stop.wait(min(60.0, settings.event_retention_interval_seconds))
@@ -68,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 tally = writer.step(0 if args.once else args.block_ms)
                 writer.maybe_enforce_retention()
+                refresher(force=args.once and tally.entries == 0)
             except TRANSIENT as exc:
                 backoff = min(max(backoff * 2, 0.25), 10.0)
                 log.warning("unavailable (%s); retrying in %.2f s", str(exc).splitlines()[0][:200], backoff)

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from causeway import __version__
+from causeway.analytics import rollups
 from causeway.analytics.consumer import Writer, WriterConfig
 from causeway.analytics.stream import make_stream
 from causeway.analytics.frames import FrameCache
@@ -31,6 +32,7 @@ from causeway.api.observability import RequestContext
 from causeway.api.observability import router as ops_router
 from causeway.api.providers.router import router as providers_router
 from causeway.api.recommendations.router import router as recommendations_router
+from causeway.api.invitations import router as invitations_api
 from causeway.api.revisions import router as revisions_api
 from causeway.api.visitors.router import router as visitors_router
 from causeway.api.webapp.router import router as webapp_router
@@ -73,7 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # process drains itself at the end of each POST /v1/events.
     app.state.event_stream = make_stream(settings)
     app.state.event_writer = (Writer(app.state.event_stream, app.state.sessionmaker, f"api-{os.getpid()}",
-                                     WriterConfig.from_settings(settings))
+                                     WriterConfig.from_settings(settings),
+                                     refresher=rollups.Refresher(app.state.sessionmaker, settings.timezone,
+                                                                 max_batches=None))
                               if app.state.event_stream.inline else None)
     app.state.recommender = RecommendationService(settings, app.state.sessionmaker)
     app.state.media = MediaRuntime(MediaConfig.from_settings(settings), app.state.sessionmaker)
@@ -97,7 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (analytics_board_router, analytics_venue_router, board_page_router):
         app.include_router(router)
 
-    for router in (revisions_api.attractions, revisions_api.board, revisions_api.venue, revisions_api.hours):
+    for router in (revisions_api.attractions, revisions_api.board, revisions_api.venue, revisions_api.hours,
+                   invitations_api.board, invitations_api.public):
         app.include_router(router)
 
     # The visitor app at /app/ (and / redirecting to it), and the hours it shows.

@@ -196,15 +196,19 @@ VenueRequest = Annotated[Request_, Depends(venue_request)]
 
 
 def _run(db: DbSession, req: Request_, report: str, **params: Any) -> Response:
+    source = service.choose_source(db, req.settings.analytics_source, req.settings.timezone,
+                                   refresh_max=req.settings.analytics_refresh_on_read_max)
     try:
         doc = service.build(db, report, req.scope, k=req.settings.analytics_k,
-                            head_fraction=req.settings.analytics_head_fraction, cache=req.cache, **params)
+                            head_fraction=req.settings.analytics_head_fraction, cache=req.cache, source=source,
+                            **params)
     except service.ReportError as exc:
         raise Unprocessable(str(exc), errors=[{"field": f"query.{exc.field}", "message": str(exc)}]) from exc
     doc["audience"] = req.audience
     headers = {"Cache-Control": "private, max-age=0", "X-Causeway-K": str(doc["k"]),
                "X-Causeway-Suppressed-Cells": str(doc["suppressed_cells"]),
-               "X-Causeway-Simulated-Share": str(doc["simulated_share"])}
+               "X-Causeway-Simulated-Share": str(doc["simulated_share"]),
+               "X-Causeway-Analytics-Source": source}
     if req.format == "csv":
         name = f"causeway-{report}-{doc['scope']['from']}-{doc['scope']['to']}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -1,0 +1,1 @@
+"""Venue invitations: the board invites, the venue signs in with the code."""

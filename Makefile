@@ -12,8 +12,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
+NPM_STAMP := node_modules/.causeway-npm
 
-.PHONY: run install browser test bench bench-recommender bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events clean
+.PHONY: run install browser test test-webapp bench-app bench bench-recommender bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -23,7 +24,13 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# The visitor app's browser libraries (Leaflet, OpenSeadragon) from npm, pinned by the
+# committed package-lock.json; served from node_modules (no build step).
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP)
+
+install: $(STAMP) $(NPM_STAMP)
 
 run: install
 	$(BIN)/causeway migrate
@@ -45,8 +52,12 @@ browser:
 	  [ "$(CI)" != true ]; \
 	fi
 
-test: install browser
+test: install browser test-webapp
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q
+
+# The visitor app's own modules (the event queue) under Node's test runner.
+test-webapp:
+	node --test tests/webapp/
 
 $(VENV)/.causeway-bench: pyproject.toml | $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'

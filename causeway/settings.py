@@ -141,6 +141,15 @@ class Settings(BaseSettings):
     iiif_decoded_cache_pixels: int = Field(
         50_000_000, description="Decoded images kept in memory per process for IIIF rendering")
 
+    # The visitor app at /app/ (issue 15).
+    webapp_vendor_dir: Path | None = Field(
+        None, description="node_modules holding the app's browser libraries (Leaflet, OpenSeadragon); "
+                          "default: node_modules of the checkout, as `make install` fills it")
+    webapp_tile_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Map tile URL template for the app's basemap; empty: no basemap (points only)")
+    webapp_tile_attribution: str = Field("© OpenStreetMap contributors", description="Credit shown on the map")
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -16,6 +16,7 @@ from causeway.analytics.frames import FrameCache
 from causeway.api import errors
 from causeway.api.analytics.router import board_router as analytics_board_router
 from causeway.api.analytics.router import venue_router as analytics_venue_router
+from causeway.api.attractions.hours import router as hours_router
 from causeway.api.attractions.router import categories_router
 from causeway.api.bodylimit import BodyLimit, rules_for
 from causeway.api.attractions.router import router as attractions_router
@@ -34,6 +35,7 @@ from causeway.api.recommendations.router import router as recommendations_router
 from causeway.api.invitations import router as invitations_api
 from causeway.api.revisions import router as revisions_api
 from causeway.api.visitors.router import router as visitors_router
+from causeway.api.webapp.router import router as webapp_router
 from causeway.cache import make_cache
 from causeway.content.media import service as media_service
 from causeway.content.media.config import MediaConfig
@@ -102,5 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (revisions_api.attractions, revisions_api.board, revisions_api.venue, revisions_api.hours,
                    invitations_api.board, invitations_api.public):
         app.include_router(router)
+
+    # The visitor app at /app/ (and / redirecting to it), and the hours it shows.
+    app.include_router(hours_router)
+    app.include_router(webapp_router)
 
     return app

@@ -99,15 +99,45 @@ class MediaReport:
 
 
 # What to attach ------------------------------------------------------------------------
+# The curated core (provider causeway-board) carries an editorial popularity tier in
+# ``extra.popularity_tier`` (1 flagship .. 4 local): the higher the tier, the likelier the
+# planner offers the place as a virtual visit, so the more media it gets.
+TIER_KINDS: dict[int, tuple[str, ...]] = {1: ("image", "panorama", "audio"), 2: ("image", "audio"), 3: ("image",)}
+
+
+def kinds_for(slug: str, att: Attraction) -> tuple[str, ...]:
+    """The kinds of placeholder media ``att`` (of provider ``slug``) gets; () for none."""
+    listed = CHOSEN.get((slug, att.external_id))
+    if listed is not None:
+        return listed
+    tier = (att.extra or {}).get("popularity_tier")
+    if not isinstance(tier, int) or isinstance(tier, bool):
+        return ()
+    kinds = TIER_KINDS.get(tier, ())
+    if tier == 2 and set(att.categories) & OUTDOOR:  # an open-air flagship: all round too
+        kinds = ("image", "panorama", "audio")
+    return kinds
+
+
 def chosen(session: Session, keys: Iterable[tuple[str, str]] | None = None) -> list[tuple[Attraction, tuple[str, ...]]]:
-    """The published demo attractions that get media, with the kinds each gets, in a stable order."""
-    wanted = CHOSEN if keys is None else {k: CHOSEN[k] for k in keys}
-    slugs = {slug for slug, _ in wanted}
+    """The published demo attractions that get media, with the kinds each gets, in a stable order.
+
+    ``keys`` limits the choice to some (provider slug, external id) pairs."""
+    from causeway.demo import FEEDS
+
+    only = None if keys is None else set(keys)
     rows = session.execute(
         select(Attraction, Provider.slug).join(Provider, Provider.id == Attraction.provider_id)
-        .where(Provider.slug.in_(slugs), Attraction.status == Status.published.value)
+        .where(Provider.slug.in_({f.slug for f in FEEDS}), Attraction.status == Status.published.value)
         .order_by(Provider.slug, Attraction.external_id)).all()
-    return [(att, wanted[(slug, att.external_id)]) for att, slug in rows if (slug, att.external_id) in wanted]
+    out = []
+    for att, slug in rows:
+        if only is not None and (slug, att.external_id) not in only:
+            continue
+        kinds = kinds_for(slug, att)
+        if kinds:
+            out.append((att, kinds))
+    return out
 
 
 def identifier(provider_slug: str, external_id: str, kind: str) -> str:

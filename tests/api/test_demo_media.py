@@ -117,3 +117,19 @@ def test_committed_recordings_are_small_ogg_opus() -> None:
         found = sniff(path, "audio")
         assert found.container == "ogg" and found.duration and found.duration > 3
         assert entry["text"].endswith(media.AUDIO_NOTICE)
+
+
+def test_tiers_choose_the_media() -> None:
+    from causeway.content.models import AttractionCategory
+
+    def att(tier: object, *cats: str) -> Attraction:
+        return Attraction(external_id="x", extra={"popularity_tier": tier},
+                          category_rows=[AttractionCategory(category=c, position=i) for i, c in enumerate(cats)])
+
+    assert media.kinds_for("causeway-board", att(1, "museum")) == ("image", "panorama", "audio")
+    assert media.kinds_for("causeway-board", att(2, "museum", "history")) == ("image", "audio")
+    assert media.kinds_for("causeway-board", att(2, "coast", "nature")) == ("image", "panorama", "audio")
+    assert media.kinds_for("causeway-board", att(3, "castle")) == ("image",)
+    assert media.kinds_for("causeway-board", att(4, "castle")) == ()
+    assert media.kinds_for("causeway-board", att(None, "castle")) == ()
+    assert media.kinds_for("causeway-board", att(True, "castle")) == ()

@@ -110,9 +110,10 @@ def kinds_for(slug: str, att: Attraction) -> tuple[str, ...]:
     listed = CHOSEN.get((slug, att.external_id))
     if listed is not None:
         return listed
-    tier = (att.extra or {}).get("popularity_tier")
-    if not isinstance(tier, int) or isinstance(tier, bool):
+    raw = (att.extra or {}).get("popularity_tier")  # a CSV feed gives "1", JSON may give 1
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
         return ()
+    tier = int(str(raw).strip())
     kinds = TIER_KINDS.get(tier, ())
     if tier == 2 and set(att.categories) & OUTDOOR:  # an open-air flagship: all round too
         kinds = ("image", "panorama", "audio")

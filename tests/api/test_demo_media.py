@@ -130,6 +130,8 @@ def test_tiers_choose_the_media() -> None:
     assert media.kinds_for("causeway-board", att(2, "museum", "history")) == ("image", "audio")
     assert media.kinds_for("causeway-board", att(2, "coast", "nature")) == ("image", "panorama", "audio")
     assert media.kinds_for("causeway-board", att(3, "castle")) == ("image",)
+    assert media.kinds_for("causeway-board", att("2", "museum")) == ("image", "audio")  # from a CSV
+    assert media.kinds_for("causeway-board", att("top", "castle")) == ()
     assert media.kinds_for("causeway-board", att(4, "castle")) == ()
     assert media.kinds_for("causeway-board", att(None, "castle")) == ()
     assert media.kinds_for("causeway-board", att(True, "castle")) == ()

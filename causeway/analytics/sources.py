@@ -336,7 +336,6 @@ class RollupSource:
         labels = [b[0] for b in agg.DWELL_BUCKETS]
         case = " ".join(f"WHEN c.seconds < {hi} THEN {i}" for i, (_, _, hi) in enumerate(agg.DWELL_BUCKETS[:-1]))
         case = f"CASE {case} ELSE {len(agg.DWELL_BUCKETS) - 1} END"
-        metric = ["virtual_visits"]
         bucket_rows = {int(b): (int(n), int(s)) for b, n, s in self.session.execute(text(
             f"WITH {cte} SELECT {case} AS b, SUM(c.n), COUNT(DISTINCT CASE WHEN c.visitor_id <> 0 "
             f"THEN c.visitor_id END) {frm} GROUP BY b"), p)}

@@ -71,7 +71,8 @@ class ItineraryCreate(BaseModel):
     must_see: list[Id] = Field(default_factory=list, max_length=50, description="attraction ids")
     exclude: list[Id] = Field(default_factory=list, max_length=1000, description="attraction ids")
     lunch: LunchIn | None = None
-    time_limit: float | None = Field(None, gt=0, allow_inf_nan=False, description="seconds of search; default from settings")
+    time_limit: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                     description="seconds of search; default from settings")
     wheelchair: bool | None = Field(None, description="leave out places without wheelchair access; "
                                                       "default: the profile's")
 

@@ -111,8 +111,9 @@ class Webapp:
 
     @cached_property
     def config(self) -> dict[str, object]:
-        return {"tiles": {"url": self.settings.webapp_tile_url,
-                          "attribution": self.settings.webapp_tile_attribution} if self.settings.webapp_tile_url else None,
+        tiles = ({"url": self.settings.webapp_tile_url, "attribution": self.settings.webapp_tile_attribution}
+                 if self.settings.webapp_tile_url else None)
+        return {"tiles": tiles,
                 "timezone": self.settings.timezone, "default_language": self.settings.default_language}
 
 

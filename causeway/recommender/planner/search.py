@@ -544,7 +544,7 @@ class Search:
             stops = sum(len(rt.nodes) for rt in cur.routes) / prob.n_routes
             max_size = max(2, int(self.shake_frac * stops))
             trial = cur.copy()
-            before = set(j for rt in trial.routes for j in rt.nodes)
+            before = {j for rt in trial.routes for j in rt.nodes}
             if rng.random() < 0.5:
                 self.shake(trial, size, begin)
             else:

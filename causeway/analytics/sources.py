@@ -284,9 +284,9 @@ class RollupSource:
             values = pd.DataFrame([d[1] for d in data], index=idx, columns=names, dtype="int64")
             support = pd.DataFrame([d[2] for d in data], index=idx, columns=names, dtype="int64")
         else:
-            r = rows[0] if rows else [0] * (2 * len(items))
-            values = pd.DataFrame([[int(r[2 * i] or 0) for i in range(len(items))]], index=["all"], columns=names)
-            support = pd.DataFrame([[int(r[2 * i + 1] or 0) for i in range(len(items))]], index=["all"],
+            one: Sequence[Any] = rows[0] if rows else [0] * (2 * len(items))
+            values = pd.DataFrame([[int(one[2 * i] or 0) for i in range(len(items))]], index=["all"], columns=names)
+            support = pd.DataFrame([[int(one[2 * i + 1] or 0) for i in range(len(items))]], index=["all"],
                                    columns=names)
         if index is not None:
             values = values.reindex(index)

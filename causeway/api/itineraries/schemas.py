@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -14,7 +14,7 @@ from causeway.itineraries.service import Ask, DayAsk, EditsAsk, LunchAsk
 
 TravelMode = Literal["walking", "cycling", "driving", "public_transport"]
 
-CREATE_EXAMPLE = {
+CREATE_EXAMPLE: dict[str, Any] = {
     "days": [{"date": "2026-07-14"}, {"date": "2026-07-15", "start": "09:30", "end": "17:00"},
              {"date": "2026-07-16"}],
     "travel_modes": ["walking", "public_transport"], "interests": ["history", "food"],

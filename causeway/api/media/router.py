@@ -270,7 +270,9 @@ def cache_headers(asset: Served, etag: str, max_age: int) -> dict[str, str]:
 
 def not_modified(request: Request, etag: str) -> bool:
     inm = request.headers.get("if-none-match")
-    return bool(inm) and (inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")])
+    if not inm:
+        return False
+    return inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]
 
 
 def _file(request: Request, media: MediaRuntime, asset: Served, sha: str, media_type: str) -> Response:

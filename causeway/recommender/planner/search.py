@@ -550,7 +550,7 @@ class Search:
             else:
                 self.remove_random(trial, rng.randint(1, max_size))
             removed = list(before.difference(j for rt in trial.routes for j in rt.nodes))
-            noise = 1.0 + 0.3 * self.np_rng.random(n)
+            noise = 1.0 + 0.3 * self.np_rng.random(int(n))
             self.fill(trial, noise, removed)
             self.fill(trial)
             self.polish(trial)

@@ -14,7 +14,7 @@ STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 NPM_STAMP := node_modules/.causeway-npm
 
-.PHONY: run install install-locked lock lint browser test test-webapp bench-app bench bench-recommender bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events clean
+.PHONY: run install install-locked lock lint browser test test-webapp bench-app bench bench-recommender bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events bench-analytics clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -94,10 +94,21 @@ bench-recommender: $(VENV)/.causeway-bench
 bench-train-job: install
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_train_job $(ARGS)
 
+# The visitor app in Chromium (issue 15): first/repeat load transfer and time on loopback, time
+# to first recommendations, axe-core and PWA installability; ARGS="--runs 5 --screenshots docs".
+bench-app: install browser
+	nice -n 10 $(PY) -m benchmarks.bench_app $(ARGS)
+
 # Events (issue 6): its own redis-server on a free port and a scratch PostgreSQL database
 # (CAUSEWAY_BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/postgres).
 bench-events: install
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_events
+
+# Board analytics at scale (issue 16): seeded events (SQL, not the API) in a PostgreSQL database that is
+# kept between runs (CAUSEWAY_BENCH_ANALYTICS_URL); backfill, report latency from a warm server, memory,
+# rollup write cost, freshness. Scale with ARGS="--events 10000000"; run it under nice on a shared box.
+bench-analytics: install
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_analytics $(ARGS)
 
 # POST /v1/itineraries latency and plan quality on the demo and a synthetic 2,000-place catalogue
 bench-itinerary: install

@@ -380,7 +380,7 @@ class RollupSource:
         unsure = [d[0] for d in data if any(v != 0 and b < k for v, b in zip(d[1], d[2], strict=True))]
         exact_for(unsure)
         known = []
-        for i, (key, vals, bounds) in enumerate(data):
+        for i, (key, vals, _bounds) in enumerate(data):
             if key in cache:
                 data[i] = (key, vals, cache[key])
                 known.append([True] * len(items))
@@ -420,10 +420,10 @@ class RollupSource:
         for key, column in (("market", "c.market"), ("hour", "c.hour")):
             if key in keys:
                 j = keys.index(key)
-                values = sorted({w[j] for w in wanted})
-                marks = ", ".join(f":x{i}" for i in range(len(values)))
+                chosen = sorted({w[j] for w in wanted})
+                marks = ", ".join(f":x{i}" for i in range(len(chosen)))
                 return self._cells(scope, keys, items, interval, attractions, f" AND {column} IN ({marks})",
-                                   {f"x{i}": v for i, v in enumerate(values)})
+                                   {f"x{i}": v for i, v in enumerate(chosen)})
         if "period" in keys:
             j = keys.index("period")
             starts = [w[j].date() for w in wanted]
@@ -515,7 +515,6 @@ class RollupSource:
         labels = [b[0] for b in agg.DWELL_BUCKETS]
         case = " ".join(f"WHEN c.seconds < {hi} THEN {i}" for i, (_, _, hi) in enumerate(agg.DWELL_BUCKETS[:-1]))
         case = f"CASE {case} ELSE {len(agg.DWELL_BUCKETS) - 1} END"
-        metric = ["virtual_visits"]
         bucket_rows = {int(b): (int(n), int(s)) for b, n, s in self.session.execute(text(
             f"WITH {cte} SELECT {case} AS b, SUM(c.n), COUNT(DISTINCT CASE WHEN c.visitor_id <> 0 "
             f"THEN c.visitor_id END) {frm} GROUP BY b"), p)}

@@ -60,6 +60,7 @@ def test_ingest_exit_codes_and_reports(cli_env: str, capsys: pytest.CaptureFixtu
 def test_demo_load_and_tokens(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "demo", "load")
     assert code == 0
+    assert "causeway-board: 124 rows, 124 created, 0 updated, 0 unchanged, 0 archived, 0 rejected" in out
     assert "causeway-coast-glens: 19 rows, 19 created" in out
     assert "dfc-historic-environment: 252 rows, 251 created" in out and "1 rejected" in out
     code, out, _ = run(capsys, "token", "create", "--role", "venue", "--provider", "causeway-coast-glens")

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from causeway import __version__
 from causeway.analytics import rollups
@@ -30,6 +31,7 @@ from causeway.api.media.router import files as media_files_router
 from causeway.api.media.router import router as media_router
 from causeway.api.observability import RequestContext
 from causeway.api.observability import router as ops_router
+from causeway.api.portal.router import router as portal_page_router
 from causeway.api.providers.router import router as providers_router
 from causeway.api.recommendations.router import router as recommendations_router
 from causeway.api.invitations import router as invitations_api
@@ -83,7 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.media = MediaRuntime(MediaConfig.from_settings(settings), app.state.sessionmaker)
     app.state.analytics_cache = FrameCache(settings.analytics_cache_seconds)
     errors.install(app)
-    # Outermost first: request ids and logs, then body caps (before any body is read).
+    # Outermost first: request ids and logs, then body caps (before any body is read), then
+    # compression: text answers of 1 KiB or more (the visitor app's scripts and styles, JSON)
+    # are gzipped for clients that accept it; images, audio, video and partial (206) answers
+    # go as they are.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(BodyLimit, rules=rules_for(settings), default_cap=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     app.include_router(ops_router)
@@ -98,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(itineraries_router)
 
-    for router in (analytics_board_router, analytics_venue_router, board_page_router):
+    for router in (analytics_board_router, analytics_venue_router, board_page_router, portal_page_router):
         app.include_router(router)
 
     for router in (revisions_api.attractions, revisions_api.board, revisions_api.venue, revisions_api.hours,

@@ -132,7 +132,8 @@ _KEYWORDS: list[tuple[str, list[str]]] = [
     (r"\bgardens?\b|\bpark\b|\bdemesne\b|\barboretum\b", ["garden"]),
     (r"\bbeach\b|\bstrand\b|\bbay\b|\bharbou?r\b|\bcliffs?\b|\bcoast", ["coast"]),
     (r"\bgiants?'?s? causeway\b", ["coast", "geology", "unesco"]),
-    (r"\bforest\b|\bglens?\b|\bwaterfall\b|\bnature\b|\bcauseway\b|\bdunes?\b|\bmountains?\b|\blough\b|\bhead\b", ["nature"]),
+    (r"\bforest\b|\bglens?\b|\bwaterfall\b|\bnature\b|\bcauseway\b|\bdunes?\b|\bmountains?\b|\blough\b"
+     r"|\bhead\b", ["nature"]),
     (r"\bhedges\b|\bgame of thrones\b|\bfilming\b", ["screen"]),
     (r"\bwalks?\b|\btrails?\b|\bpath\b|\bway\b", ["walking"]),
     (r"\brope bridge\b|\bview ?point\b", ["viewpoint", "nature"]),
@@ -144,9 +145,11 @@ _KEYWORDS: list[tuple[str, list[str]]] = [
     (r"\bcaves?\b|\bbasalt\b|\bgeopark\b|\bvolcanic\b", ["geology"]),
     (r"\bunesco\b|\bworld heritage\b|\bgeopark\b", ["unesco"]),
     (r"\brailway\b|\btitanic\b|\bshipyard\b|\btram", ["transport", "history"]),
-    (r"\bhouse\b|\bhall\b|\bmansion\b|\btower\b|\btemple\b|\bpyramid\b|\bmausoleum\b|\bfolly\b", ["architecture", "history"]),
+    (r"\bhouse\b|\bhall\b|\bmansion\b|\btower\b|\btemple\b|\bpyramid\b|\bmausoleum\b|\bfolly\b",
+     ["architecture", "history"]),
     (r"\blakes?\b|\bisland\b|\briver\b|\bvalley\b", ["nature"]),
-    (r"\bdolmen\b|\bcairn\b|\bstanding stone\b|\bring ?fort\b|\brath\b|\bmegalithic\b|\bmountsandel\b", ["archaeology", "history"]),
+    (r"\bdolmen\b|\bcairn\b|\bstanding stone\b|\bring ?fort\b|\brath\b|\bmegalithic\b|\bmountsandel\b",
+     ["archaeology", "history"]),
 ]
 _KEYWORD_RES = [(re.compile(p, re.IGNORECASE), cats) for p, cats in _KEYWORDS]
 

@@ -58,7 +58,8 @@ def test_filters(client: TestClient, catalogue: None) -> None:
 
 
 def test_sparse_fields_and_language(client: TestClient, catalogue: None) -> None:
-    r = client.get("/v1/attractions", params={"q": "titanic", "provider": "visit-belfast-sample", "fields": "id,name,language"},
+    r = client.get("/v1/attractions",
+                   params={"q": "titanic", "provider": "visit-belfast-sample", "fields": "id,name,language"},
                    headers={"Accept-Language": "ga-IE, en;q=0.8"})
     assert r.json()["items"] == [{"id": r.json()["items"][0]["id"], "name": "Titanic Bhéal Feirste", "language": "ga"}]
     att_id = r.json()["items"][0]["id"]

@@ -213,7 +213,8 @@ def test_onboard_discover_and_an_attraction(server: dict, browser) -> None:  # t
     token = page.evaluate("JSON.parse(localStorage.getItem('causeway.app.v1')).token")
     me = api.call("/v1/visitors/me", token)
     profile = me["profile"]
-    assert sorted(profile["interests"]) == ["castle", "coast"] and profile["travel_mode"] == "driving"  # most attractions first
+    # The app lists interests with the most attractions first.
+    assert sorted(profile["interests"]) == ["castle", "coast"] and profile["travel_mode"] == "driving"
     assert profile["stay"] == {"start": start.isoformat(), "end": end.isoformat()}
     assert profile["base"]["label"] == "Portrush" and abs(profile["base"]["lat"] - 55.2) < 0.05
     assert profile["languages"] == ["en", "ga"] and profile["accessibility"] == {"wheelchair": False}

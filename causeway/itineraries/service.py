@@ -338,7 +338,8 @@ def _more_candidates(db: Session, ids: list[int], itinerary: Itinerary, visitor:
     names = cands.load_names(db, ids, profile.languages, settings.default_language)
     return [{"id": e.id, "name": names.get(e.id, ""),
              "lat": e.lat, "lon": e.lon, "minutes": e.minutes,
-             "score": round(max(float(scores.get(e.id, 0.0)), 0.01), 6), "must_see": False,
+             "score": round(cands.visit_value(max(float(scores.get(e.id, 0.0)), 0.01), e.minutes), 6),
+             "must_see": False,
             "wheelchair": e.wheelchair,
              "windows": cands.day_windows(e.opening_hours, dates, timezone=params["timezone"],
                                           country=settings.country, lat=e.lat, lon=e.lon)}

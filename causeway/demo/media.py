@@ -55,27 +55,6 @@ VOICE = "en-gb"
 WORDS_PER_MINUTE = 150
 OPUS_KBPS = 16
 
-# Today's demo (before the curated core): the Causeway Coast council's places, and the
-# best-known demesnes of the historic parks register. (provider slug, external id) -> kinds.
-_COUNCIL = "causeway-coast-glens"
-_PARKS = "dfc-historic-environment"
-CHOSEN: dict[tuple[str, str], tuple[str, ...]] = {
-    **{(_COUNCIL, str(i)): ("image",) for i in (2, 4, 5, 7, 9, 10, 11, 12, 13, 14, 16, 17, 18, 33, 34)},
-    (_COUNCIL, "1"): ("image", "panorama", "audio"),  # Giant's Causeway
-    (_COUNCIL, "3"): ("image", "panorama", "audio"),  # Carrick-a-Rede Rope Bridge
-    (_COUNCIL, "6"): ("image", "panorama"),  # Mussenden Temple
-    (_COUNCIL, "8"): ("image", "audio"),  # Dunluce Castle
-    (_PARKS, "AN-179"): ("image", "panorama"),  # Botanic Gardens Park
-    (_PARKS, "AN-009"): ("image",),  # Belfast Castle
-    (_PARKS, "AN-098"): ("image",),  # Bellevue (Belfast Zoo)
-    (_PARKS, "D-037"): ("image", "panorama"),  # Mount Stewart
-    (_PARKS, "D-053"): ("image",),  # Rowallane
-    (_PARKS, "D-027"): ("image",),  # Hillsborough Castle
-    (_PARKS, "F-014"): ("image",),  # Florence Court
-    (_PARKS, "F-006"): ("image",),  # Castle Coole
-}
-
-
 @dataclass
 class MediaReport:
     attractions: int = 0
@@ -107,9 +86,6 @@ TIER_KINDS: dict[int, tuple[str, ...]] = {1: ("image", "panorama", "audio"), 2: 
 
 def kinds_for(slug: str, att: Attraction) -> tuple[str, ...]:
     """The kinds of placeholder media ``att`` (of provider ``slug``) gets; () for none."""
-    listed = CHOSEN.get((slug, att.external_id))
-    if listed is not None:
-        return listed
     raw = (att.extra or {}).get("popularity_tier")  # a CSV feed gives "1", JSON may give 1
     if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
         return ()

@@ -17,11 +17,12 @@ from causeway.content.media.sniff import sniff
 from causeway.content.models import Attraction, Provider
 from causeway.demo import illustrate, media
 
-# A small subset keeps this fast: a coast site with a panorama and an audio guide, a castle
-# with an audio guide, and a demesne of the parks register with a panorama.
-CAUSEWAY = ("causeway-coast-glens", "1")
-DUNLUCE = ("causeway-coast-glens", "8")
-BOTANIC = ("dfc-historic-environment", "AN-179")
+# A small subset of the curated core keeps this fast: the Causeway (tier 1: illustration,
+# panorama, audio guide), the Ulster Museum (tier 2, indoor: illustration and audio guide) and
+# Castle Coole (tier 3: an illustration).
+CAUSEWAY = ("causeway-board", "giants-causeway")
+MUSEUM = ("causeway-board", "ulster-museum")
+COOLE = ("causeway-board", "castle-coole")
 
 
 def _id(factory: sessionmaker[Session], key: tuple[str, str]) -> int:
@@ -58,11 +59,20 @@ def test_demo_media_make_full_manifests_labelled_as_illustrations(
         demo.load(s)
     with factory() as s:
         stale, missing, orphaned = media.check_audio(s)
+        picked = {(a.provider.slug, a.external_id): kinds for a, kinds in media.chosen(s)}
+        tiers = {(a.provider.slug, a.external_id): a.extra.get("popularity_tier") for a in s.scalars(
+            select(Attraction).join(Provider).where(Provider.slug == "causeway-board"))}
     # The committed recordings read exactly what the catalogue says today (else: causeway demo narrate).
     assert (stale, missing, orphaned) == ([], [], [])
+    # Every tier 1-2 place of the core gets an illustration and an audio guide; tier 1 a panorama too;
+    # nothing outside the tiered core (the open-data layers) is chosen.
+    top = {k for k, t in tiers.items() if str(t) in ("1", "2")}
+    assert len(top) >= 20 and all({"image", "audio"} <= set(picked[k]) for k in top)
+    assert all("panorama" in picked[k] for k, t in tiers.items() if str(t) == "1")
+    assert {slug for slug, _ in picked} == {"causeway-board"}
 
-    report = media.attach(factory, runtime, keys=[CAUSEWAY, DUNLUCE, BOTANIC])
-    assert report.created == {"image": 3, "panorama": 2, "audio": 2} and not report.stale_audio
+    report = media.attach(factory, runtime, keys=[CAUSEWAY, MUSEUM, COOLE])
+    assert report.created == {"image": 3, "panorama": 1, "audio": 2} and not report.stale_audio
 
     doc = client.get(f"/v1/attractions/{_id(factory, CAUSEWAY)}/virtual-visit").json()
     canvases = doc["items"]
@@ -91,16 +101,16 @@ def test_demo_media_make_full_manifests_labelled_as_illustrations(
     assert part.status_code == 206 and part.content == whole.content[:100]
     assert part.headers["content-range"] == f"bytes 0-99/{len(whole.content)}"
 
-    dunluce = client.get(f"/v1/attractions/{_id(factory, DUNLUCE)}/virtual-visit").json()
-    assert [c["items"][0]["items"][0]["body"]["type"] for c in dunluce["items"]] == ["Image", "Sound"]
-    botanic = client.get(f"/v1/attractions/{_id(factory, BOTANIC)}/virtual-visit").json()
-    assert len(botanic["items"]) == 2 and botanic["items"][1].get("metadata")
+    museum = client.get(f"/v1/attractions/{_id(factory, MUSEUM)}/virtual-visit").json()
+    assert [c["items"][0]["items"][0]["body"]["type"] for c in museum["items"]] == ["Image", "Sound"]
+    coole = client.get(f"/v1/attractions/{_id(factory, COOLE)}/virtual-visit").json()
+    assert [c["items"][0]["items"][0]["body"]["type"] for c in coole["items"]] == ["Image"]
 
     # Idempotent: again, nothing is redrawn or added.
     with factory() as s:
         before = s.scalar(select(func.count()).select_from(MediaAsset))
-    again = media.attach(factory, runtime, keys=[CAUSEWAY, DUNLUCE, BOTANIC])
-    assert again.created == {"image": 0, "panorama": 0, "audio": 0} and again.unchanged == 7
+    again = media.attach(factory, runtime, keys=[CAUSEWAY, MUSEUM, COOLE])
+    assert again.created == {"image": 0, "panorama": 0, "audio": 0} and again.unchanged == 6
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(MediaAsset)) == before
         assets = list(s.scalars(select(MediaAsset)))

@@ -58,10 +58,12 @@ def test_ingest_exit_codes_and_reports(cli_env: str, capsys: pytest.CaptureFixtu
 
 
 def test_demo_load_and_tokens(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "demo", "load")
+    # --no-media: the catalogue only (the placeholder media are tested in tests/api/test_demo_media.py).
+    code, out, _ = run(capsys, "demo", "load", "--no-media")
     assert code == 0
     assert "causeway-coast-glens: 19 rows, 19 created" in out
     assert "dfc-historic-environment: 252 rows, 251 created" in out and "1 rejected" in out
+    assert "demo media" not in out
     code, out, _ = run(capsys, "token", "create", "--role", "venue", "--provider", "causeway-coast-glens")
     assert code == 0 and out.strip().startswith("cw_venue_")
     assert run(capsys, "token", "create", "--role", "venue")[0] == 1

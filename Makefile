@@ -73,6 +73,11 @@ bench-recommender: $(VENV)/.causeway-bench
 bench-train-job: install
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_train_job $(ARGS)
 
+# The visitor app in Chromium (issue 15): first/repeat load transfer and time on loopback, time
+# to first recommendations, axe-core and PWA installability; ARGS="--runs 5 --screenshots docs".
+bench-app: install browser
+	nice -n 10 $(PY) -m benchmarks.bench_app $(ARGS)
+
 # Events (issue 6): its own redis-server on a free port and a scratch PostgreSQL database
 # (CAUSEWAY_BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/postgres).
 bench-events: install

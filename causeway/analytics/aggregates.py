@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,10 @@ class Breakdown:
     values: pd.DataFrame
     support: pd.DataFrame
     dims: tuple[str, ...] = ()  # index levels along which totals partition (secondary suppression)
+    # From the rollups: which supports are exact (the others are lower bounds, at least k) and
+    # how to get the exact ones when secondary suppression must compare them (privacy.suppress).
+    exact: pd.DataFrame | None = None
+    resolve: Callable[[str, list[Any]], dict[Any, int]] | None = None
 
     @property
     def keys(self) -> pd.DataFrame:

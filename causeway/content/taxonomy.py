@@ -125,7 +125,8 @@ _KEYWORDS: list[tuple[str, list[str]]] = [
     (r"\babbey\b|\bchurch\b|\bcathedral\b|\bpriory\b|\bfriary\b|\bchapel\b", ["religious", "history"]),
     (r"\bgardens?\b|\bpark\b|\bdemesne\b|\barboretum\b", ["garden"]),
     (r"\bbeach\b|\bstrand\b|\bbay\b|\bharbou?r\b|\bcliffs?\b|\bcoast", ["coast"]),
-    (r"\bforest\b|\bglens?\b|\bwaterfall\b|\bnature\b|\bcauseway\b|\bdunes?\b|\bmountains?\b|\blough\b|\bhead\b", ["nature"]),
+    (r"\bforest\b|\bglens?\b|\bwaterfall\b|\bnature\b|\bcauseway\b|\bdunes?\b|\bmountains?\b|\blough\b"
+     r"|\bhead\b", ["nature"]),
     (r"\bhedges\b|\bgame of thrones\b|\bfilming\b", ["screen"]),
     (r"\bwalks?\b|\btrails?\b|\bpath\b|\bway\b", ["walking"]),
     (r"\brope bridge\b|\bview ?point\b", ["viewpoint", "nature"]),
@@ -133,9 +134,11 @@ _KEYWORDS: list[tuple[str, list[str]]] = [
     (r"\bgolf\b|\bleisure cent|\bsurf", ["sport"]),
     (r"\bmarket\b", ["food", "shopping"]),
     (r"\brailway\b|\btitanic\b|\bshipyard\b|\btram", ["transport", "history"]),
-    (r"\bhouse\b|\bhall\b|\bmansion\b|\btower\b|\btemple\b|\bpyramid\b|\bmausoleum\b|\bfolly\b", ["architecture", "history"]),
+    (r"\bhouse\b|\bhall\b|\bmansion\b|\btower\b|\btemple\b|\bpyramid\b|\bmausoleum\b|\bfolly\b",
+     ["architecture", "history"]),
     (r"\blakes?\b|\bisland\b|\briver\b|\bvalley\b", ["nature"]),
-    (r"\bdolmen\b|\bcairn\b|\bstanding stone\b|\bring ?fort\b|\brath\b|\bmegalithic\b|\bmountsandel\b", ["archaeology", "history"]),
+    (r"\bdolmen\b|\bcairn\b|\bstanding stone\b|\bring ?fort\b|\brath\b|\bmegalithic\b|\bmountsandel\b",
+     ["archaeology", "history"]),
 ]
 _KEYWORD_RES = [(re.compile(p, re.IGNORECASE), cats) for p, cats in _KEYWORDS]
 

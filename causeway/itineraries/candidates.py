@@ -160,7 +160,8 @@ def _modes_text(travel: MultiModeTravel) -> str:
 
 
 def select_candidates(entries: Sequence[Entry], scores: dict[int, float], days: Sequence[DaySpec],
-                      travel: MultiModeTravel, *, must_see: set[int], max_candidates: int, timezone: str, country: str | None) -> Selection:
+                      travel: MultiModeTravel, *, must_see: set[int], max_candidates: int, timezone: str,
+                      country: str | None) -> Selection:
     """Split scored entries into planner candidates and those out of reach or closed.
 
     Candidates come without names (``load_names`` fills in those that are kept).

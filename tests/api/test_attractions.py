@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import bearer
 
@@ -79,13 +78,15 @@ def test_attraction_carries_estimates_and_provenance(client: TestClient, catalog
     doc = client.get("/v1/attractions/1").json()
     assert doc["name"] == "Giants Causeway" and doc["provider"]["slug"] == "causeway-coast-glens"
     assert doc["estimated"]["opening_hours"].startswith("default:")
-    assert doc["provenance"] == [{"provider": "causeway-coast-glens", "source": "causeway-coast-and-glens-places.geojson",
+    assert doc["provenance"] == [{"provider": "causeway-coast-glens",
+                                  "source": "causeway-coast-and-glens-places.geojson",
                                   "external_id": "1", "last_imported_at": doc["provenance"][0]["last_imported_at"]}]
     assert doc["provenance"][0]["last_imported_at"].endswith(("Z", "+00:00"))
 
 
 def test_problems(client: TestClient, catalogue: None) -> None:
-    r = client.get("/v1/attractions", params={"near": "54.6", "radius_km": 0, "category": "spaceport", "fields": "colour"})
+    r = client.get("/v1/attractions",
+                   params={"near": "54.6", "radius_km": 0, "category": "spaceport", "fields": "colour"})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     fields = {e["field"] for e in r.json()["errors"]}
     assert fields == {"query.near", "query.radius_km", "query.category", "query.fields"}

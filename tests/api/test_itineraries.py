@@ -30,7 +30,8 @@ PLACES = [
     ("St George's Market", 54.5962, -5.9224, "Fr-Su 09:00-15:00", 60, ["food"], "yes"),
     ("Crown Liquor Saloon", 54.5947, -5.9339, "Mo-Su 11:30-23:00", 45, ["drink", "food"], "limited"),
     ("Linen Hall Library", 54.5977, -5.9316, "Mo-Fr 09:30-17:00; Sa 09:30-16:00", 40, ["history"], "yes"),
-    ("St Anne's Cathedral", 54.6024, -5.9283, "Mo-Sa 09:00-17:00; Su 13:00-15:00", 40, ["religious", "architecture"], "yes"),
+    ("St Anne's Cathedral", 54.6024, -5.9283, "Mo-Sa 09:00-17:00; Su 13:00-15:00", 40,
+     ["religious", "architecture"], "yes"),
     ("Crumlin Road Gaol", 54.6094, -5.9414, "Mo-Su 10:00-17:00", 75, ["history"], "no"),
     ("Titanic Belfast", 54.6081, -5.9099, "Mo-Su 09:00-18:00", 120, ["museum", "transport"], "yes"),
     ("Cave Hill", 54.6558, -5.9445, "sunrise-sunset", 120, ["nature", "walking"], "unknown"),
@@ -105,7 +106,8 @@ def test_plan_respects_windows_day_bounds_and_lunch(client: TestClient, places: 
                                   {"date": TUESDAY}],
                  lunch={"earliest": "12:00", "latest": "13:30", "minutes": 45})
     assert [d["date"] for d in doc["days"]] == [MONDAY, TUESDAY]
-    assert doc["days"][0]["start"] == f"{MONDAY}T09:30:00+01:00" and doc["days"][1]["end"] == f"{TUESDAY}T18:00:00+01:00"
+    assert doc["days"][0]["start"] == f"{MONDAY}T09:30:00+01:00"
+    assert doc["days"][1]["end"] == f"{TUESDAY}T18:00:00+01:00"
     planned = [i for d in doc["days"] for i in visits(d)]
     assert len(planned) == len(set(planned)) >= 6
     for day in doc["days"]:

@@ -226,7 +226,7 @@ def test_the_model_knows_only_visitors_it_was_trained_on(app_client: TestClient,
         s.add(old)
         s.flush()
         ids = list(s.scalars(select(Attraction.id).limit(40)))
-        for j, aid in enumerate(ids):
+        for aid in ids:
             s.add(Event(event_id=str(uuid.uuid4()), type="visit", visitor_id=old.id, attraction_id=aid,
                         occurred_at=now, received_at=now))
         old_id = old.id

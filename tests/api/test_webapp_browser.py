@@ -22,7 +22,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from causeway import demo
@@ -223,7 +222,8 @@ def test_onboard_discover_and_an_attraction(server: dict, browser) -> None:  # t
     shown = page.eval_on_selector_all("#recommendations .card h2 a", "els => els.map(e => e.textContent)")
     assert shown == [f"{i['rank']}. {i['attraction']['name']}" for i in recs["items"]]
     first = recs["items"][0]
-    reasons = page.eval_on_selector_all("#recommendations .card >> nth=0 >> .reasons li", "els => els.map(e => e.textContent)")
+    reasons = page.eval_on_selector_all("#recommendations .card >> nth=0 >> .reasons li",
+                                        "els => els.map(e => e.textContent)")
     assert reasons == [r["text"] for r in first["reasons"]]
     assert page.locator("#rec-map path.pt-result").count() == len(recs["items"])
     assert page.is_visible("#simulated")
@@ -333,7 +333,8 @@ def test_plan_replan_virtual_visit_offline_and_every_event_once(server: dict, br
     assert _timeline(page) == [f"{i + 1}. {s['name']}" for i, s in enumerate(visits)]
     times = page.eval_on_selector_all("#timeline .stop .times", "els => els.map(e => e.textContent)")
     assert [t.split(" · ")[1] for t in times] == [f"{s['start'][11:16]}–{s['end'][11:16]}" for s in visits]
-    legs = page.eval_on_selector_all("#timeline .stop", "els => els.map(e => e.closest('li').querySelector('.leg-line')?.textContent)")
+    legs = page.eval_on_selector_all(
+        "#timeline .stop", "els => els.map(e => e.closest('li').querySelector('.leg-line')?.textContent)")
     assert all(leg and leg.startswith("Driving") for leg in legs)
     assert page.locator("#plan-map path.pt-result").count() == len(visits)
 
@@ -345,7 +346,8 @@ def test_plan_replan_virtual_visit_offline_and_every_event_once(server: dict, br
     _version(page, 2)
     v2 = api.call(f"/v1/itineraries/{itinerary_id}", token)
     assert v2["version"] == 2
-    shown = page.eval_on_selector_all("#changes li", "els => els.map(e => [e.dataset.kind, Number(e.dataset.attractionId)])")
+    shown = page.eval_on_selector_all("#changes li",
+                                      "els => els.map(e => [e.dataset.kind, Number(e.dataset.attractionId)])")
     assert shown == [[c["kind"], c["attraction_id"]] for c in v2["changes"]]
     assert v2["changes"] or page.is_visible("#changes >> text=Nothing had to change")
     first = page.get_attribute("#timeline li[data-attraction-id] >> nth=0", "data-attraction-id")

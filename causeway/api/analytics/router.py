@@ -168,6 +168,7 @@ def venue_request(request: Request, slug: str, db: DbSession, settings: Settings
                   principal: OptionalPrincipal, f: FiltersDep) -> Request_:
     if principal is None:
         raise Unauthorized("this endpoint needs a bearer token")
+    provider: Provider | None
     if principal.role is Role.venue:
         own = db.get(Provider, principal.provider_id) if principal.provider_id is not None else None
         if own is None or own.slug != slug:

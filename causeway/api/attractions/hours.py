@@ -51,7 +51,8 @@ def _hhmm(t: dt.datetime, day: dt.date) -> str:
 @router.get("/{attraction_id}/hours", response_model=Hours, summary="Opening hours per day",
             responses={404: {"description": "No such published attraction"}})
 def get_hours(request: Request, attraction_id: int, db: DbSession, settings: SettingsDep,
-              start: Annotated[dt.date | None, Query(alias="from", description="first local day; default today")] = None,
+              start: Annotated[dt.date | None,
+                               Query(alias="from", description="first local day; default today")] = None,
               to: Annotated[dt.date | None, Query(description=f"last local day (at most {MAX_DAYS} days); "
                                                               "default a week from `from`")] = None,
               ) -> Response:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "id": 8, "name": "Dunluce Castle", "language": "en",
     "description": None,
     "categories": ["castle", "history"], "tags": [],

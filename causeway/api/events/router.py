@@ -13,7 +13,7 @@ from causeway.analytics.intake import Limits, ingest
 from causeway.analytics.stream import EventStream, Receipt
 from causeway.api.deps import DbSession, SettingsDep, VisitorPrincipal, rate_limit
 from causeway.api.errors import Unauthorized, Unprocessable
-from causeway.api.events.schemas import EventBatchIn, EventBatchRead, ReceiptRead
+from causeway.api.events.schemas import EventBatchIn, EventBatchRead, EventResultRead, ReceiptRead
 from causeway.auth.models import Visitor
 
 log = logging.getLogger("causeway.api.events")
@@ -53,7 +53,7 @@ def post_events(batch: EventBatchIn, request: Request, db: DbSession, settings: 
     receipt = report.receipt
     if _drain(request, stream):  # embedded default: written before the answer leaves
         receipt = stream.receipt()
-    return EventBatchRead(**report.counts, results=[r.__dict__ for r in report.results],
+    return EventBatchRead(**report.counts, results=[EventResultRead(**vars(r)) for r in report.results],
                           receipt=_receipt(receipt, report.entry))
 
 

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/providers/{slug}/imports", tags=["imports"],
                    dependencies=[Depends(rate_limit)])
 Uploader = Annotated[Principal, Depends(require(Role.venue, Role.board, Role.admin))]
 
-REPORT_EXAMPLE = {
+REPORT_EXAMPLE: dict[str, Any] = {
     "provider": "ulster-museum", "source": "feed.jsonld", "format": "jsonld", "dry_run": False,
     "full": True, "counts": {"rows": 3, "created": 2, "updated": 0, "proposed": 0, "unchanged": 0, "archived": 0,
                              "rejected": 1}, "new_status": "submitted",

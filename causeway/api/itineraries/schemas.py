@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -14,7 +14,7 @@ from causeway.itineraries.service import Ask, DayAsk, EditsAsk, LunchAsk
 
 TravelMode = Literal["walking", "cycling", "driving", "public_transport"]
 
-CREATE_EXAMPLE = {
+CREATE_EXAMPLE: dict[str, Any] = {
     "days": [{"date": "2026-07-14"}, {"date": "2026-07-15", "start": "09:30", "end": "17:00"},
              {"date": "2026-07-16"}],
     "travel_modes": ["walking", "public_transport"], "interests": ["history", "food"],
@@ -71,7 +71,8 @@ class ItineraryCreate(BaseModel):
     must_see: list[Id] = Field(default_factory=list, max_length=50, description="attraction ids")
     exclude: list[Id] = Field(default_factory=list, max_length=1000, description="attraction ids")
     lunch: LunchIn | None = None
-    time_limit: float | None = Field(None, gt=0, allow_inf_nan=False, description="seconds of search; default from settings")
+    time_limit: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                     description="seconds of search; default from settings")
     wheelchair: bool | None = Field(None, description="leave out places without wheelchair access; "
                                                       "default: the profile's")
 

@@ -124,7 +124,8 @@ def upload(request: Request, attraction_id: IdPath, db: DbSession, settings: Set
                description="Creative Commons / RightsStatements.org URI, or CC-BY-4.0")] = None,
            position: Annotated[int | None, Form(ge=0, le=MAX_POSITION)] = None,
            duration: Annotated[float | None, Form(
-               gt=0, le=MAX_DURATION, allow_inf_nan=False, description="seconds, when the file does not say (WebM)")] = None,
+               gt=0, le=MAX_DURATION, allow_inf_nan=False,
+               description="seconds, when the file does not say (WebM)")] = None,
            width: Annotated[int | None, Form(gt=0, le=MAX_SIDE)] = None,
            height: Annotated[int | None, Form(gt=0, le=MAX_SIDE)] = None,
            identifier: Annotated[str | None, Form(description="keep the IIIF identifier an image had on a previous "
@@ -269,7 +270,9 @@ def cache_headers(asset: Served, etag: str, max_age: int) -> dict[str, str]:
 
 def not_modified(request: Request, etag: str) -> bool:
     inm = request.headers.get("if-none-match")
-    return bool(inm) and (inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")])
+    if not inm:
+        return False
+    return inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]
 
 
 def _file(request: Request, media: MediaRuntime, asset: Served, sha: str, media_type: str) -> Response:

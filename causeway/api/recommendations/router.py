@@ -84,7 +84,7 @@ def recommend(
     ids = [int(r.attraction_id) for r in recs]
     rows = {a.id: a for a in db.scalars(select(Attraction).where(Attraction.id.in_(ids)))} if ids else {}
     langs = languages(accept_language) or profile.languages
-    items = []
+    items: list[Item] = []
     for r in recs:
         att = rows.get(int(r.attraction_id))
         if att is None:  # archived since the catalogue snapshot

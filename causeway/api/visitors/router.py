@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from causeway.analytics.erasure import erase_visitor_events
 from causeway.api.deps import DbSession, VisitorPrincipal, rate_limit
 from causeway.api.events.router import EventStreamDep
-from causeway.api.errors import NotFound
+from causeway.api.errors import NotFound, Unauthorized
 from causeway.auth import profile as profile_model
 from causeway.auth.profile import Profile
 from causeway.auth.models import Visitor
@@ -37,6 +37,8 @@ def create_visitor(db: DbSession) -> VisitorCreated:
 def delete_me(db: DbSession, principal: VisitorPrincipal, events: EventStreamDep) -> None:
     """Delete the calling visitor, its profile and its tokens. Their events stay counted in
     aggregates but are unlinked, including those still queued for writing."""
+    if principal.visitor_id is None:  # issue() never makes a visitor token without one
+        raise Unauthorized("the bearer token names no visitor")
     erase_visitor_events(db, events, principal.visitor_id)
     visitor = db.get(Visitor, principal.visitor_id)
     if visitor is not None:

@@ -97,7 +97,8 @@ class Webapp:
 
     @cached_property
     def precache(self) -> list[str]:
-        shell = ["/app/"] + [f"/app/{name}" for name in self.files if name != "index.html" and name not in NOT_PRECACHED]
+        shell = ["/app/"] + [f"/app/{name}" for name in self.files
+                             if name != "index.html" and name not in NOT_PRECACHED]
         vendor = [f"/app/vendor/{v}" for v in VENDOR_PRECACHE if self.vendor_file(*v.split("/", 1))]
         return shell + vendor
 
@@ -136,8 +137,9 @@ class Webapp:
 
     @cached_property
     def config(self) -> dict[str, object]:
-        return {"tiles": {"url": self.settings.webapp_tile_url,
-                          "attribution": self.settings.webapp_tile_attribution} if self.settings.webapp_tile_url else None,
+        tiles = ({"url": self.settings.webapp_tile_url, "attribution": self.settings.webapp_tile_attribution}
+                 if self.settings.webapp_tile_url else None)
+        return {"tiles": tiles,
                 "timezone": self.settings.timezone, "default_language": self.settings.default_language}
 
 

@@ -186,7 +186,8 @@ def validate_row(row: RawRow, *, apply_defaults: bool = True) -> tuple[Attractio
     record = AttractionIn(
         external_id=ext or "", name=names, lat=lat, lon=lon, description=descriptions,
         categories=categories, tags=tags, address=_opt(v.get("address")), town=_opt(v.get("town")),
-        postcode=_opt(v.get("postcode")), website=website, phone=phone, email=email, image_url=image_url, wikidata=wikidata,
+        postcode=_opt(v.get("postcode")), website=website, phone=phone, email=email, image_url=image_url,
+        wikidata=wikidata,
         opening_hours=opening_hours, visit_minutes=visit_minutes, price_band=price_band,
         wheelchair=wheelchair or "unknown", extra=dict(v.get("extra") or {}),
     )

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-Rankings = Sequence[Sequence[int]] | np.ndarray
+Rankings = Sequence[Sequence[int]] | Sequence[np.ndarray] | np.ndarray
 
 
 def _pairs(rankings: Rankings, relevant: Sequence[Collection[int]], k: int):

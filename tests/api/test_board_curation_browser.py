@@ -28,7 +28,8 @@ from tests.conftest import DATA
 
 NEW_HOURS = "Apr-Sep Mo-Su 10:00-18:00; Oct-Mar Sa,Su 11:00-16:00"
 COUNCIL = (b"id,name,lat,lon,description,wikidata\n"
-           b"c1,Titanic Belfast Visitor Centre,54.6080,-5.9100,The story of the Titanic where she was built.,Q2393146\n")
+           b"c1,Titanic Belfast Visitor Centre,54.6080,-5.9100,"
+           b"The story of the Titanic where she was built.,Q2393146\n")
 
 
 @pytest.fixture

@@ -206,7 +206,7 @@ def test_moderate_merge_trust_and_invite(world: dict, shots) -> None:  # type: i
             assert row.count() == 1 and "Duty manager" in row.text_content()
             row.locator("button").click()
             page.wait_for_selector("#curation-notice:has-text('Withdrawn')")
-            assert page.locator("#invitations tr[data-state=open]").count() == 0
+            page.wait_for_selector("#invitations tr[data-state=open]", state="detached")
             code = link.split("#invite=", 1)[1]
             assert api.status_of("/v1/invitations/accept", None, {"code": code}, "POST") == 410
             assert problems == []

@@ -215,8 +215,8 @@ function revisionCard(rev) {
     clear();
     try {
       await api(`/v1/board/revisions/${rev.id}/${path}`, { method: "POST", body });
-      say(done);
       await loadModeration();
+      say(done);
       (($(".queue-item h3")) || $("#tab-moderation")).focus();
     } catch (e) {
       if (e.status === 409) { fail(`${e.message} The queue has been reloaded.`); await loadModeration(); }
@@ -277,8 +277,8 @@ function submittedCard(att) {
     try {
       await api(`/v1/attractions/${att.id}`, { method: "PATCH",
         body: { status: action === "publish" ? "published" : "archived", version: att.version } });
-      say(action === "publish" ? `Published: ${att.name} is live.` : `Archived: ${att.name}.`);
       await loadModeration();
+      say(action === "publish" ? `Published: ${att.name} is live.` : `Archived: ${att.name}.`);
     } catch (e) { fail(e); }
   });
   return card;
@@ -391,8 +391,8 @@ async function merge(ev) {
   const take = Object.fromEntries(rows.map((r) => [r.field, Number($(`input[name="take-${r.field}"]:checked`).value)]));
   try {
     const res = await api(`/v1/board/duplicates/${id}/merge`, { method: "POST", body: { keep, take } });
-    say(`Merged into #${res.attraction.id} (${res.attraction.name}); the other record now points to it.`);
     await loadDuplicates();
+    say(`Merged into #${res.attraction.id} (${res.attraction.name}); the other record now points to it.`);
     $("#tab-duplicates").focus();
   } catch (e) { fail(e); }
 }
@@ -401,8 +401,8 @@ async function dismiss() {
   clear();
   try {
     await api(`/v1/board/duplicates/${comparing.id}/dismiss`, { method: "POST" });
-    say("Dismissed: these records stay apart.");
     await loadDuplicates();
+    say("Dismissed: these records stay apart.");
   } catch (e) { fail(e); }
 }
 
@@ -505,8 +505,8 @@ async function withdraw(inv) {
   clear();
   try {
     await api(`/v1/board/invitations/${inv.id}`, { method: "DELETE" });
-    say(`Withdrawn: the link for ${inv.label || inv.provider_name} no longer works.`);
     await loadInvitations();
+    say(`Withdrawn: the link for ${inv.label || inv.provider_name} no longer works.`);
     $("#invite-provider").focus();
   } catch (e) { fail(e); }
 }

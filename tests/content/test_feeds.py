@@ -132,7 +132,7 @@ def test_overpass_json() -> None:
     assert castle.price_band == "free" and castle.lat == 54.6459
     assert gaol.address == "53-55 Crumlin Road, Belfast" and gaol.postcode == "BT14 6ST"
     assert gaol.wheelchair == "limited"
-    assert records[6].categories == ["gallery"] and records[6].name["ga"] == "An tIasc Mór"
+    assert records[6].categories == ["public-art"] and records[6].name["ga"] == "An tIasc Mór"  # tourism=artwork
     reasons = {(e.position, e.field): e.reason for e in errors}
     assert reasons[(4, "tourism")] == "tourism=hotel is not an attraction"
     assert "out center" in reasons[(5, "geometry")]

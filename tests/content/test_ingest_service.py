@@ -154,7 +154,8 @@ def test_trusted_providers_changes_apply_and_are_recorded(session: Session) -> N
 def test_demo_load_and_duplicates_against_unseen_feeds(session: Session) -> None:
     reports = demo.load(session)
     session.commit()
-    ccg, dfc = reports
+    ccg, dfc, core = reports
+    assert core.provider == "causeway-board" and core.counts["rejected"] == 0
     assert ccg.counts["created"] == 19 and ccg.counts["rejected"] == 0
     # The register lists AN-179 twice (Botanic Gardens Park and Alexandra Park): a real defect.
     assert dfc.counts["created"] == 251 and dfc.counts["rejected"] == 1

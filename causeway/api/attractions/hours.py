@@ -40,7 +40,8 @@ class Hours(BaseModel):
     attraction_id: int
     timezone: str
     opening_hours: str | None = Field(description="the expression evaluated (OSM syntax)")
-    estimated: bool = Field(description="the hours are a category default, not the provider's")
+    estimated: bool = Field(description="the hours are an estimate (a category default, or marked as an "
+                                       "estimate by the provider's feed), not confirmed by the venue")
     days: list[DayHours] = Field(description="empty when the attraction has no opening hours")
 
 

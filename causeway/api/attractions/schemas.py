@@ -81,7 +81,9 @@ class AttractionRead(BaseModel):
     wikidata: str | None
     provider: ProviderRef
     estimated: dict[str, str] = Field(
-        description="fields filled from category defaults or keyword rules, not from the provider")
+        description="fields that are estimates: filled from category defaults (`default:<category>`) or "
+                    "keyword rules (`keywords`), or marked by the provider's feed as its own estimate "
+                    "(`estimate:provider`)")
     provenance: list[Provenance]
     status: str
     version: int

@@ -144,7 +144,8 @@ class StopRead(BaseModel):
     end: dt.datetime
     departure: dt.datetime
     travel: Leg = Field(description="the leg that brings you here")
-    score: float | None
+    score: float | None = Field(description="the visit's value to the planner: the visitor's score "
+                                            "for the place (0..1) times the hours the visit takes")
     must_see: bool
     done: bool = Field(description="visited before the re-plan that made this version")
 
@@ -170,7 +171,7 @@ class DayRead(BaseModel):
 class UnplannedRead(BaseModel):
     attraction_id: int
     name: str
-    score: float
+    score: float = Field(description="the visit's value (score times hours of visit), as for a stop")
     reason: str = Field(description="closed_on_all_stay_days, too_far_to_reach_within_the_day, "
                                     "not_enough_time or not_wheelchair_accessible")
     detail: str

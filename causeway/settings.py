@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     recommender_interest_weight: float = Field(
         0.5, ge=0, le=1, description="Share of the ranking score given to matching the visitor's "
                                       "stated interests (0: the model alone)")
+    recommender_fairness_target: float = Field(
+        0.10, ge=0, le=1, description="How much small providers' share of recommended slots is "
+                                       "raised, over all visitors, when fairness is on (0: off)")
     recommender_reload_seconds: float = Field(
         30.0, description="How often API workers check for a newly trained model and catalogue changes")
 

@@ -195,7 +195,8 @@ def cmd_analytics_status(args: argparse.Namespace) -> int:
     with _database(settings) as factory, factory() as session:
         st = rollups.status(session)
     print(f"rollups: event id {st.last_event_id:,} of {st.max_event_id:,} (at most {st.lag:,} behind), "
-          f"time zone {st.timezone or 'not set'}; reports read: {settings.analytics_source}")
+          f"time zone {st.timezone or 'not set'}"
+          f"{'' if st.sums_valid else ', sums being rebuilt'}; reports read: {settings.analytics_source}")
     return 0
 
 

@@ -243,8 +243,8 @@ class RecommendationService:
         if categories:
             assert pipe.item_categories_ is not None
             cols = [loaded.category_columns[c] for c in categories if c in loaded.category_columns]
-            allowed = (pipe.item_categories_[:, cols].any(axis=1) if cols
-                       else np.zeros(n, dtype=bool))
+            allowed = np.asarray(pipe.item_categories_[:, cols].any(axis=1) if cols
+                                 else np.zeros(n, dtype=bool))
         if profile.accessibility.wheelchair:
             # Places known not to be wheelchair accessible go; unknown ones stay (most
             # feeds say nothing), and the app shows what is known for each item.
@@ -267,7 +267,7 @@ class RecommendationService:
             if returning:
                 scores = blend_scores(scores[None, :], RETURNING_PRIOR, history=history,
                                       popularity=pipe.item_popularity_)[0]
-            if not use_blend:
+            if not use_blend or match is None:
                 return scores
             # Scores min-max scaled to [0, 1], blended with the share of stated interests
             # matched: a visitor who says "castles" sees castles first, in the model's

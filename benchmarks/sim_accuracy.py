@@ -184,7 +184,9 @@ def item_cold(items, users, events, truth: Truth, folds: int, n_eval: int) -> di
         first_match = (truth.first[cold][None, :] == truth.interest[evald][:, None])
         res: dict[str, list[np.ndarray]] = {}
 
-        def add(name: str, scores: np.ndarray, lo: int) -> None:
+        def add(name: str, scores: np.ndarray, lo: int, cold: np.ndarray = cold,
+                tie: np.ndarray = tie, res: dict[str, list[np.ndarray]] = res,
+                evald: np.ndarray = evald) -> None:
             spread = float(np.abs(scores[np.isfinite(scores)]).max()) or 1.0
             lists = cold[top(scores + 1e-9 * spread * tie[None, :])]
             res.setdefault(name, []).append(ndcg_truth(lists, evald[lo:lo + len(scores)], truth,

@@ -47,7 +47,8 @@ lock: | $(PY)
 
 # ruff over the whole tree; the formatter's check over FORMATTED (files already in its style:
 # add a file when you format it, `$(BIN)/ruff format FILE`); mypy over [tool.mypy] files.
-FORMATTED := causeway/observability.py causeway/api/observability.py tests/api/test_observability.py
+FORMATTED := causeway/observability.py causeway/api/observability.py tests/api/test_observability.py \
+  causeway/geo.py causeway/stats.py tests/test_geo.py tests/test_stats.py tests/auth tests/api/test_rules.py
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check $(FORMATTED)

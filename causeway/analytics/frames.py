@@ -35,7 +35,7 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from causeway.analytics.models import Event
-from causeway.content.geo import haversine_km
+from causeway.geo import haversine_km
 from causeway.content.models import Attraction, AttractionCategory, Provider
 
 T = TypeVar("T")

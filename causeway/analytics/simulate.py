@@ -60,7 +60,7 @@ from causeway.analytics import rollups
 from causeway.analytics.frames import load_catalogue
 from causeway.analytics.models import Event
 from causeway.auth.models import ApiToken, Visitor
-from causeway.content.geo import haversine_km
+from causeway.geo import haversine_km
 from causeway.db import rowcount, table_of
 from causeway.recommender.simulate import SimulationConfig, simulate_visitors
 

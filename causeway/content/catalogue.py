@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Row, exists, select
 from sqlalchemy.orm import Session
 
-from causeway.content.geo import haversine_km
+from causeway.geo import haversine_km
 from causeway.content.hours import Schedule
 from causeway.content.models import (
     Attraction,

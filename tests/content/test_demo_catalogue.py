@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from causeway import demo
 from causeway.content import taxonomy
 from causeway.content.dedup import Thresholds, names_similarity
-from causeway.content.geo import haversine_km
+from causeway.geo import haversine_km
 from causeway.content.hours import Schedule
 from causeway.content.ingest.mapping import Mapping
 from causeway.content.ingest.service import parse_feed

@@ -52,7 +52,7 @@ def _provider_for(db: DbSession, slug: str, principal: Principal) -> Provider:
     provider = providers.get_by_slug(db, slug)
     if provider is None:
         raise NotFound(f"provider {slug!r} does not exist")
-    if principal.role is Role.venue and principal.provider_id != provider.id:
+    if not principal.may_manage(provider.id):
         raise Forbidden("a venue token can import only for its own provider")
     return provider
 

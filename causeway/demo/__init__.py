@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from causeway.content import dedup, providers
 from causeway.content.dedup import Thresholds
-from causeway.content.geo import haversine_km
+from causeway.geo import haversine_km
 from causeway.content.ingest.mapping import Mapping
 from causeway.content.ingest.service import ImportReport, run_import
 from causeway.content.models import Attraction, DuplicateCandidate, Provider
@@ -36,7 +36,8 @@ class DemoFeed:
     file: str
     mapping: str
     keep: str | None = None  # a file of the external ids to load (the rest of the source is left out)
-    id_column: str | None = None  # the CSV column ``keep`` names
+    id_column: str | None = None  # the CSV column ``keep`` (or ``only``) names
+    only: tuple[str, ...] | None = None  # the external ids to load, given inline
 
 
 FEEDS = [
@@ -51,6 +52,23 @@ FEEDS = [
              "https://www.communities-ni.gov.uk", "scheduled-monuments.csv", "monuments.mapping.json"),
     DemoFeed("causeway-board", "Curated by the board", "large", None, "curated-core.csv", "curated.mapping.json"),
 ]
+# Small providers: galleries, community museums, family-run places and a mural tour, each its
+# own provider (size class small) with a one-row feed written by the board from public
+# information, standing in for the venue's own (see README.md).
+SMALL_VENUES = [
+    ("golden-thread-gallery", "Golden Thread Gallery", "https://goldenthreadgallery.co.uk"),
+    ("belfast-exposed", "Belfast Exposed", "https://www.belfastexposed.org"),
+    ("void-gallery", "Void Gallery", "https://www.derryvoid.com"),
+    ("museum-of-free-derry", "Museum of Free Derry (Bloody Sunday Trust)", "https://museumoffreederry.org"),
+    ("eileen-hickey-museum", "Eileen Hickey Irish Republican History Museum", None),
+    ("coiste-political-tour", "Coiste Irish Political Tours", "https://www.coiste.ie"),
+    ("hilden-brewery", "Hilden Brewery", "https://www.hildenbrewery.co.uk"),
+    ("morellis-portstewart", "Morelli's of Portstewart", None),
+    ("ursa-minor-bakehouse", "Ursa Minor Bakehouse", None),
+    ("flame-gasworks-museum", "Flame! The Gasworks Museum of Ireland", None),
+]
+FEEDS += [DemoFeed(slug, name, "small", website, "small-venues.csv", "curated.mapping.json",
+                   id_column="id", only=(slug,)) for slug, name, website in SMALL_VENUES]
 
 
 @dataclass
@@ -64,6 +82,8 @@ class Decisions:
 
 
 def keep_ids(feed: DemoFeed) -> set[str] | None:
+    if feed.only is not None:
+        return set(feed.only)
     if feed.keep is None:
         return None
     lines = (HERE / feed.keep).read_text(encoding="utf-8").splitlines()

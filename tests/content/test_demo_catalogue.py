@@ -192,7 +192,7 @@ def test_open_data_layers_are_kept_but_no_longer_the_bulk(session: Session) -> N
             assert "scheduled-monument" in att.tags
     # Loading again decides nothing new.
     again = demo.load(session)
-    assert again.decisions.merged == again.decisions.dismissed == 0 and again.decisions.already == 33
+    assert again.decisions.merged == again.decisions.dismissed == 0 and again.decisions.already == 34
 
 
 def test_no_duplicate_is_left_unflagged(session: Session) -> None:
@@ -215,3 +215,21 @@ def test_no_duplicate_is_left_unflagged(session: Session) -> None:
     assert unflagged == []
     statuses = sorted(pairs.values())
     assert statuses.count("merged") == 32 and "pending" in statuses  # Roe Valley waits for the board
+
+
+# ---------------------------------------------------------------- small providers (slice 3)
+def test_small_providers_each_publish_their_own_place(session: Session) -> None:
+    reports = {r.provider: r for r in demo.load(session)}
+    session.commit()
+    small = [f for f in demo.FEEDS if f.size_class == "small"]
+    assert len(small) >= 8 and len({f.slug for f in small}) == len(small)
+    kinds: set[str] = set()
+    for feed in small:
+        assert reports[feed.slug].counts["created"] == 1 and reports[feed.slug].counts["rejected"] == 0
+        provider = session.scalar(select(Provider).where(Provider.slug == feed.slug))
+        assert provider is not None and provider.size_class == "small"
+        (att,) = session.scalars(select(Attraction).where(Attraction.provider_id == provider.id))
+        assert att.status == "published" and att.external_id == feed.slug
+        assert att.categories and set(att.categories) <= set(taxonomy.CATEGORIES)
+        kinds |= set(att.categories)
+    assert {"gallery", "museum", "public-art", "food", "drink"} <= kinds  # galleries, museums, a mural tour, family-run

@@ -154,7 +154,7 @@ def test_trusted_providers_changes_apply_and_are_recorded(session: Session) -> N
 def test_demo_load_and_duplicates_against_unseen_feeds(session: Session) -> None:
     reports = demo.load(session)
     session.commit()
-    ccg, dfc, monuments, core = reports
+    ccg, dfc, monuments, core = reports[:4]
     assert core.provider == "causeway-board" and core.counts["rejected"] == 0
     assert monuments.provider == "dfc-scheduled-monuments" and monuments.counts["rejected"] == 0
     assert ccg.counts["created"] == 19 and ccg.counts["rejected"] == 0

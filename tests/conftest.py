@@ -162,3 +162,18 @@ def tokens(factory: sessionmaker[Session]) -> dict[str, str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--screenshots", metavar="DIR", default=None,
+                     help="the browser tests save screenshots of the screens they reach into DIR "
+                          "(docs/screenshots is what the README shows)")
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """``shots(page, name)``: a screenshot into --screenshots DIR, or nothing without the option."""
+    from tests.api.live import Shots
+
+    folder = request.config.getoption("--screenshots")
+    return Shots(Path(folder) if folder else None)

@@ -30,6 +30,7 @@ from causeway.api.media.router import files as media_files_router
 from causeway.api.media.router import router as media_router
 from causeway.api.observability import RequestContext
 from causeway.api.observability import router as ops_router
+from causeway.api.portal.router import router as portal_page_router
 from causeway.api.providers.router import router as providers_router
 from causeway.api.recommendations.router import router as recommendations_router
 from causeway.api.invitations import router as invitations_api
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(itineraries_router)
 
-    for router in (analytics_board_router, analytics_venue_router, board_page_router):
+    for router in (analytics_board_router, analytics_venue_router, board_page_router, portal_page_router):
         app.include_router(router)
 
     for router in (revisions_api.attractions, revisions_api.board, revisions_api.venue, revisions_api.hours,

@@ -169,10 +169,8 @@ def test_jobs_of_a_dead_process_are_marked_failed(factory: sessionmaker[Session]
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A real uvicorn server (SQLite file) and a venue token."""
-    import uvicorn
-
-    from causeway.api.app import create_app
     from causeway.settings import Settings
+    from tests.api.live import serve
 
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     engine = make_engine(url)
@@ -181,23 +179,8 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
         venue = providers.create(s, slug="big-venue", name="Big Venue", size_class="large")
         token = issue(s, role=Role.venue, provider=venue)
     engine.dispose()
-    settings = Settings(database_url=url, data_dir=tmp_path, rate_limit_per_minute=100_000)
-    with __import__("socket").socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(400):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}", token
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=60)
+    with serve(Settings(database_url=url, data_dir=tmp_path, rate_limit_per_minute=100_000)) as base:
+        yield base, token
 
 
 def test_healthz_answers_within_a_second_while_a_50k_row_import_runs(live_server: tuple[str, str]) -> None:

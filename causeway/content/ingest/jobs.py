@@ -106,13 +106,17 @@ class ImportJobs:
     def recover(self) -> int:
         """Mark failed the jobs left queued or running by processes of this host that are gone."""
         failed = 0
-        with transaction(self._factory) as s:
-            for run in s.scalars(select(ImportRun).where(ImportRun.status.in_(ACTIVE))):
-                host, _, pid = (run.runner or "").rpartition(":")
-                if host == self.host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-                    run.status, run.finished_at = "failed", _now()
-                    run.error = "interrupted: the process running it stopped; submit the feed again"
-                    failed += 1
+        try:
+            with transaction(self._factory) as s:
+                for run in s.scalars(select(ImportRun).where(ImportRun.status.in_(ACTIVE))):
+                    host, _, pid = (run.runner or "").rpartition(":")
+                    if host == self.host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                        run.status, run.finished_at = "failed", _now()
+                        run.error = "interrupted: the process running it stopped; submit the feed again"
+                        failed += 1
+        except sqlalchemy.exc.DBAPIError:
+            log.warning("imports: cannot look for interrupted jobs (is the database migrated?)", exc_info=True)
+            return 0
         if failed:
             log.warning("marked %d interrupted import(s) failed", failed)
         return failed

@@ -85,13 +85,46 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     thresholds = Thresholds(settings.dedup_max_distance_m, settings.dedup_min_name_similarity)
-    with _database(settings) as factory, transaction(factory) as session:
-        reports = demo.load(session, thresholds)
-    for report in reports:
-        c = report.counts
-        print(f"{report.provider}: {c['rows']} rows, {c['created']} created, {c['updated']} updated, "
-              f"{c['unchanged']} unchanged, {c['archived']} archived, {c['rejected']} rejected, "
-              f"{len(report.duplicates)} new duplicate candidate(s)")
+    with _database(settings) as factory:
+        with transaction(factory) as session:
+            reports = demo.load(session, thresholds)
+        for report in reports:
+            c = report.counts
+            print(f"{report.provider}: {c['rows']} rows, {c['created']} created, {c['updated']} updated, "
+                  f"{c['unchanged']} unchanged, {c['archived']} archived, {c['rejected']} rejected, "
+                  f"{len(report.duplicates)} new duplicate candidate(s)")
+        if args.media:
+            _demo_media(settings, factory)
+    return 0
+
+
+def _demo_media(settings: Settings, factory: sessionmaker[Session]) -> None:
+    """Attach the demo's placeholder media (illustrations, panoramas, audio guides)."""
+    from causeway.content.media.config import MediaConfig
+    from causeway.content.media.runtime import MediaRuntime
+    from causeway.demo import media
+
+    started = time.perf_counter()
+    runtime = MediaRuntime(MediaConfig.from_settings(settings), factory)
+    try:
+        report = media.attach(factory, runtime)
+    finally:
+        runtime.close()
+    print(f"{report.summary()} ({time.perf_counter() - started:.1f} s)")
+
+
+def cmd_demo_narrate(args: argparse.Namespace) -> int:
+    from causeway.demo import media
+
+    try:
+        with _database(get_settings()) as factory, factory() as session:
+            made = media.narrate(session, only_missing=args.only_missing)
+    except media.NarrationUnavailable as exc:
+        print(f"causeway demo narrate: {exc}", file=sys.stderr)
+        return 1
+    for key, file, size in made:
+        print(f"{key}: {file} ({size / 1024:.0f} KiB)")
+    print(f"{len(made)} recording(s) made in {media.AUDIO_DIR}; index {media.AUDIO_INDEX.name} rewritten")
     return 0
 
 
@@ -162,7 +195,8 @@ def cmd_analytics_status(args: argparse.Namespace) -> int:
     with _database(settings) as factory, factory() as session:
         st = rollups.status(session)
     print(f"rollups: event id {st.last_event_id:,} of {st.max_event_id:,} (at most {st.lag:,} behind), "
-          f"time zone {st.timezone or 'not set'}; reports read: {settings.analytics_source}")
+          f"time zone {st.timezone or 'not set'}"
+          f"{'' if st.sums_valid else ', sums being rebuilt'}; reports read: {settings.analytics_source}")
     return 0
 
 
@@ -328,8 +362,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_migrate)
 
     demo = sub.add_parser("demo", help="the demo catalogue").add_subparsers(dest="demo_command", required=True)
-    p = demo.add_parser("load", help="load the Northern Ireland open-data demo catalogue (idempotent)")
+    p = demo.add_parser("load", help="load the Northern Ireland open-data demo catalogue (idempotent)",
+                        description="Load the demo catalogue through the normal ingestion path, then attach "
+                                    "placeholder media to the attractions a virtual visit is likely to show: "
+                                    "generated illustrations and panoramas (labelled as such, never passed off "
+                                    "as photographs) and synthesized audio guides (see causeway/demo/README.md).")
+    p.add_argument("--no-media", dest="media", action="store_false",
+                   help="load the catalogue only: no illustrations, panoramas or audio guides")
     p.set_defaults(func=cmd_demo_load)
+    p = demo.add_parser("narrate", help="re-record the demo's audio guides with espeak-ng (developers; "
+                                        "needs espeak-ng and opusenc, and the demo loaded)",
+                        description="Record each chosen attraction's description, as loaded in the "
+                                    "database, with espeak-ng and encode it as Ogg/Opus into "
+                                    "causeway/demo/audio/ (committed), rewriting index.json.")
+    p.add_argument("--only-missing", action="store_true",
+                   help="keep recordings whose text is unchanged (the default re-records all)")
+    p.set_defaults(func=cmd_demo_narrate)
     p = demo.add_parser("events", help="simulate visitor events over the catalogue for the dashboard "
                                        "(seeded, labelled simulated, idempotent within a day)",
                         description="Write a seeded simulation of visitor engagement over the published "

@@ -58,10 +58,13 @@ def test_ingest_exit_codes_and_reports(cli_env: str, capsys: pytest.CaptureFixtu
 
 
 def test_demo_load_and_tokens(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "demo", "load")
+    # --no-media: the catalogue only (the placeholder media are tested in tests/api/test_demo_media.py).
+    code, out, _ = run(capsys, "demo", "load", "--no-media")
     assert code == 0
+    assert "causeway-board: 124 rows, 124 created, 0 updated, 0 unchanged, 0 archived, 0 rejected" in out
     assert "causeway-coast-glens: 19 rows, 19 created" in out
     assert "dfc-historic-environment: 252 rows, 251 created" in out and "1 rejected" in out
+    assert "demo media" not in out
     code, out, _ = run(capsys, "token", "create", "--role", "venue", "--provider", "causeway-coast-glens")
     assert code == 0 and out.strip().startswith("cw_venue_")
     assert run(capsys, "token", "create", "--role", "venue")[0] == 1
@@ -82,7 +85,7 @@ def test_migrations_have_one_head(engine: Engine) -> None:
     from causeway.migrate import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string()))
-    assert script.get_heads() == ["0008_i12"]
+    assert script.get_heads() == ["0009_i12"]
     downgrade(engine, "base")
     upgrade(engine, "head")  # a single head: "head" (not only "heads") upgrades fully
     assert {"media_assets", "itineraries", "events"} <= set(inspect(engine).get_table_names())

@@ -32,13 +32,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from causeway.analytics.frames import PLAN
+from causeway.stats import gini
 
 ATTENTION = frozenset({"detail_view", "media_play", "virtual_visit", "save", "share"})
 METRICS: dict[str, frozenset[str]] = {
@@ -74,6 +76,10 @@ class Breakdown:
     values: pd.DataFrame
     support: pd.DataFrame
     dims: tuple[str, ...] = ()  # index levels along which totals partition (secondary suppression)
+    # From the rollups: which supports are exact (the others are lower bounds, at least k) and
+    # how to get the exact ones when secondary suppression must compare them (privacy.suppress).
+    exact: pd.DataFrame | None = None
+    resolve: Callable[[str, list[Any]], dict[Any, int]] | None = None
 
     @property
     def keys(self) -> pd.DataFrame:
@@ -157,16 +163,6 @@ def by_category(events: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
     out = with_catalogue(events, catalogue, ["categories"]).rename(columns={"categories": "category"})
     out = out.explode("category")
     return out.dropna(subset=["category"])
-
-
-def gini(values: Sequence[float] | np.ndarray) -> float:
-    """Gini coefficient of non-negative values: 0 equal, (n-1)/n when one holds everything."""
-    x = np.sort(np.asarray(values, dtype=float))
-    n = len(x)
-    if n == 0 or x.sum() == 0:
-        return math.nan
-    ranks = np.arange(1, n + 1)
-    return float((2 * (ranks * x).sum()) / (n * x.sum()) - (n + 1) / n)
 
 
 def hhi(values: Sequence[float] | np.ndarray) -> float:

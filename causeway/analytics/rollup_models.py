@@ -14,6 +14,14 @@ they are maintained and :mod:`causeway.analytics.rollup_source` for how reports 
 - :class:`RollupItinerary`, :class:`RollupItineraryStop`, :class:`RollupStopDone`: one row
   per ``itinerary_created`` event (stay length, planned stops) and per
   ``itinerary_stop_done`` event: planned-vs-done is a join per itinerary.
+- :class:`RollupSum`: the cells without the visitor, per local day and per local month
+  (``grain`` d/m), in four grouping sets: per attraction; all attractions (``attraction_id``
+  -1); all attractions per origin market; all attractions per local hour (``market`` ``*``
+  and ``hour`` -1 where not split). ``n`` events, ``sim`` simulated events, ``v`` the exact
+  distinct non-erased visitors of the row: a *lower bound* of the support of any report cell
+  the row is part of, so most k decisions need no visitor rows (see ``sources.py``).
+- :class:`RollupPresence`: distinct non-erased visitors per local day and month (a board's
+  distinct visitors over any range without reading the cells).
 - :class:`RollupState`: the watermark (the highest ``events.id`` aggregated) and the time
   zone whose local days and hours the rollups are bucketed in.
 
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import true as sa_true
 from sqlalchemy import BigInteger, Boolean, Date, Float, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,7 +45,7 @@ NO_ATTRACTION = 0
 
 class RollupCell(Base):
     __tablename__ = "analytics_cells"
-    __table_args__ = (Index("ix_analytics_cells_visitor", "visitor_id"),
+    __table_args__ = (Index("ix_analytics_cells_visitor", "visitor_id", "type", "day"),
                       Index("ix_analytics_cells_attraction_day", "attraction_id", "day"))
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
@@ -97,10 +106,40 @@ class RollupStopDone(Base):
     visitor_id: Mapped[int] = mapped_column(Integer)
 
 
+ALL = -1  # RollupSum: all attractions / all hours
+ANY_MARKET = "*"
+
+
+class RollupSum(Base):
+    __tablename__ = "analytics_sums"
+    __table_args__ = (Index("ix_analytics_sums_attraction", "attraction_id", "grain", "bucket"),)
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)  # d: local day, m: local month
+    bucket: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the day, or the month's first day
+    attraction_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    market: Mapped[str] = mapped_column(String(8), primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+    sim: Mapped[int] = mapped_column(BigInteger)
+    v: Mapped[int] = mapped_column(Integer)
+
+
+class RollupPresence(Base):
+    __tablename__ = "analytics_presence"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    visitor_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class RollupState(Base):
     __tablename__ = "analytics_rollup_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
     last_event_id: Mapped[int] = mapped_column(BigInteger)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # False while bulk chunks (a backfill) have gone into the cells only: the sums are recounted
+    # from the cells when the refresh catches up, and until then reports read the raw events.
+    sums_valid: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

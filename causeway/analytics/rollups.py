@@ -41,15 +41,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from causeway.analytics.frames import PLAN, _days, _stops
 from causeway.analytics.rollup_models import (
-    NO_VISITOR, RollupCell, RollupDwell, RollupItinerary, RollupItineraryStop, RollupState,
-    RollupStopDone)
-from causeway.db import transaction
+    NO_VISITOR, RollupCell, RollupDwell, RollupItinerary, RollupItineraryStop, RollupPresence, RollupState,
+    RollupStopDone, RollupSum)
+from causeway.db import table_of, transaction
 
 log = logging.getLogger("causeway.rollups")
 STATE_ID = 1
 LOCK_KEY = 16_0016  # PostgreSQL advisory lock: event writers (shared) vs the refresh (exclusive)
 DEFAULT_BATCH = 50_000
-TABLES = (RollupCell, RollupDwell, RollupItinerary, RollupItineraryStop, RollupStopDone)
+# A refresh this far behind (a backfill, a worker after a long stop) aggregates into the cells
+# only, then recounts the sums from the cells once it has caught up: one set-based pass
+# instead of a per-chunk count of new visitors, which costs more per event.
+BULK_AFTER = 500_000
+TABLES = (RollupCell, RollupDwell, RollupItinerary, RollupItineraryStop, RollupStopDone, RollupSum, RollupPresence)
 
 
 class TimezoneMismatch(RuntimeError):
@@ -61,6 +65,7 @@ class Status:
     last_event_id: int
     max_event_id: int
     timezone: str | None
+    sums_valid: bool = True
 
     @property
     def lag(self) -> int:
@@ -102,29 +107,29 @@ def _lock_state(session: Session, *, wait: bool = True) -> RollupState | None:
     if _pg(session):
         session.execute(text("INSERT INTO analytics_rollup_state (id, last_event_id) VALUES (:i, 0) "
                              "ON CONFLICT (id) DO NOTHING"), {"i": STATE_ID})
-        sql = "SELECT last_event_id, timezone FROM analytics_rollup_state WHERE id = :i FOR UPDATE"
+        sql = "SELECT last_event_id, timezone, sums_valid FROM analytics_rollup_state WHERE id = :i FOR UPDATE"
         row = session.execute(text(sql + ("" if wait else " SKIP LOCKED")), {"i": STATE_ID}).first()
         if row is None:
             return None
     else:  # the first write takes SQLite's write lock: refreshes in any process serialise here
         session.execute(text("INSERT INTO analytics_rollup_state (id, last_event_id) VALUES (:i, 0) "
                              "ON CONFLICT (id) DO UPDATE SET id = excluded.id"), {"i": STATE_ID})
-        row = session.execute(text("SELECT last_event_id, timezone FROM analytics_rollup_state WHERE id = :i"),
-                              {"i": STATE_ID}).first()
-    return RollupState(id=STATE_ID, last_event_id=int(row[0]), timezone=row[1])
+        row = session.execute(text("SELECT last_event_id, timezone, sums_valid FROM analytics_rollup_state "
+                                   "WHERE id = :i"), {"i": STATE_ID}).one()
+    return RollupState(id=STATE_ID, last_event_id=int(row[0]), timezone=row[1], sums_valid=bool(row[2]))
 
 
-def _save_state(session: Session, last: int, timezone: str | None) -> None:
+def _save_state(session: Session, last: int, timezone: str | None, sums_valid: bool | None = None) -> None:
     session.execute(text("UPDATE analytics_rollup_state SET last_event_id = :l, timezone = :tz, "
-                         "updated_at = :now WHERE id = :i"),
-                    {"l": last, "tz": timezone, "now": dt.datetime.now(dt.UTC), "i": STATE_ID})
+                         "updated_at = :now" + ("" if sums_valid is None else ", sums_valid = :ok") + " WHERE id = :i"),
+                    {"l": last, "tz": timezone, "now": dt.datetime.now(dt.UTC), "i": STATE_ID, "ok": sums_valid})
 
 
 def status(session: Session) -> Status:
-    row = session.execute(text("SELECT last_event_id, timezone FROM analytics_rollup_state WHERE id = :i"),
-                          {"i": STATE_ID}).first()
+    row = session.execute(text("SELECT last_event_id, timezone, sums_valid FROM analytics_rollup_state "
+                               "WHERE id = :i"), {"i": STATE_ID}).first()
     top = int(session.scalar(text("SELECT max(id) FROM events")) or 0)
-    return Status(int(row[0]) if row else 0, top, row[1] if row else None)
+    return Status(int(row[0]) if row else 0, top, row[1] if row else None, bool(row[2]) if row else True)
 
 
 # -- the aggregation of one id range ---------------------------------------------------------
@@ -133,17 +138,21 @@ _CELL_KEYS = "day, attraction_id, type, hour, market, simulated, visitor_id"
 _DWELL_KEYS = "day, attraction_id, seconds, visitor_id, simulated"
 
 
-def _apply(session: Session, timezone: str, where: str, params: dict[str, Any], sign: int) -> None:
+def _apply(session: Session, timezone: str, where: str, params: dict[str, Any], sign: int,
+           sums: bool = True) -> None:
     """Add (sign=1) or subtract (sign=-1) the events ``WHERE <where>`` (alias ``e``)."""
     day, hour = _local(session, "e.occurred_at")
     p = {**params, "tz": timezone}
+    # Added events go through a staging table first: the sums' distinct visitors are counted
+    # against the cells as they were before the chunk (see _fold_chunk).
+    cells = _stage(session) if sign > 0 else "analytics_cells"
+    upsert = "" if sign > 0 else f" ON CONFLICT ({_CELL_KEYS}) DO UPDATE SET n = analytics_cells.n + excluded.n"
     session.execute(text(f"""
-        INSERT INTO analytics_cells ({_CELL_KEYS}, n)
+        INSERT INTO {cells} ({_CELL_KEYS}, n)
         SELECT {day}, coalesce(e.attraction_id, 0), e.type, {hour}, upper(coalesce(e.market, 'unknown')),
                e.simulated, coalesce(e.visitor_id, 0), {sign} * count(*)
         FROM events e WHERE {where}
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT ({_CELL_KEYS}) DO UPDATE SET n = analytics_cells.n + excluded.n"""), p)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7{upsert}"""), p)
     session.execute(text(f"""
         INSERT INTO analytics_dwell ({_DWELL_KEYS}, n)
         SELECT {day}, coalesce(e.attraction_id, 0), e.dwell_seconds, coalesce(e.visitor_id, 0), e.simulated,
@@ -159,29 +168,33 @@ def _apply(session: Session, timezone: str, where: str, params: dict[str, Any], 
         FROM events e WHERE {where} AND e.type = 'itinerary_created'"""), p).all()
     plans: Counter[tuple[Any, ...]] = Counter()
     its, stops = [], []
+    # Planned stops count in reports only on attractions that exist (as the pandas path's
+    # catalogue join has it); events themselves always name one (foreign key) or none.
+    wanted = sorted({a for row in created for a in _stops(_context(row[-1]).get("stops"))})
+    known = {int(a) for i in range(0, len(wanted), 5000) for (a,) in session.execute(
+        text("SELECT id FROM attractions WHERE id IN (" + ", ".join(str(int(a)) for a in wanted[i:i + 5000]) + ")"))}
     for row_id, itinerary, d, h, market, simulated, visitor, context in created:
-        if isinstance(context, str):  # a text() query returns SQLite's JSON undecoded
-            context = json.loads(context)
-        context = context if isinstance(context, dict) else {}
+        context = _context(context)
         planned = _stops(context.get("stops"))
         days = _days(context.get("days"))
         its.append({"event_row_id": row_id, "itinerary_id": itinerary, "day": _date(d), "visitor_id": visitor,
                     "days": None if days != days else days, "simulated": bool(simulated)})
         for pos, stop in enumerate(planned):
             stops.append({"event_row_id": row_id, "position": pos, "attraction_id": stop})
-            plans[(_date(d), stop, PLAN, int(h), market, bool(simulated), visitor)] += 1
+            if stop in known:
+                plans[(_date(d), stop, PLAN, int(h), market, bool(simulated), visitor)] += 1
     if plans:
         session.execute(text(f"""
-            INSERT INTO analytics_cells ({_CELL_KEYS}, n)
-            VALUES (:day, :attraction_id, :type, :hour, :market, :simulated, :visitor_id, :n)
-            ON CONFLICT ({_CELL_KEYS}) DO UPDATE SET n = analytics_cells.n + excluded.n"""),
+            INSERT INTO {cells} ({_CELL_KEYS}, n)
+            VALUES (:day, :attraction_id, :type, :hour, :market, :simulated, :visitor_id, :n){upsert}"""),
             [dict(zip(("day", "attraction_id", "type", "hour", "market", "simulated", "visitor_id"), k,
                       strict=True), n=sign * c) for k, c in plans.items()])
     if sign > 0:
+        _fold_chunk(session, sums)
         if its:
-            session.execute(RollupItinerary.__table__.insert(), its)
+            session.execute(table_of(RollupItinerary).insert(), its)
         if stops:
-            session.execute(RollupItineraryStop.__table__.insert(), stops)
+            session.execute(table_of(RollupItineraryStop).insert(), stops)
         session.execute(text(f"""
             INSERT INTO analytics_stops_done (event_row_id, itinerary_id, attraction_id, day, visitor_id)
             SELECT e.id, e.itinerary_id, coalesce(e.attraction_id, 0), {day}, coalesce(e.visitor_id, 0)
@@ -192,6 +205,130 @@ def _apply(session: Session, timezone: str, where: str, params: dict[str, Any], 
                                  f"WHERE {where})"), p)
         session.execute(text("DELETE FROM analytics_cells WHERE n <= 0"))
         session.execute(text("DELETE FROM analytics_dwell WHERE n <= 0"))
+        rebuild_sums(session)  # visitors may have left a row: count them again from the cells
+
+
+# -- the sums: cells without the visitor, with each row's distinct visitors ---------------------
+
+STAGE = "cw_rollup_chunk"
+GRAINS = ("d", "m")
+# Grouping sets of analytics_sums: (attraction, market, hour) expressions over a cells row, and
+# how a cells row matches a sums row of the set (beyond type and the bucket's days).
+SETS: dict[str, tuple[str, str, str, str]] = {
+    "attraction": ("attraction_id", "'*'", "-1", "c.attraction_id = p.att"),
+    "all": ("-1", "'*'", "-1", ""),
+    "market": ("-1", "market", "-1", "c.market = p.mk"),
+    "hour": ("-1", "'*'", "hour", "c.hour = p.hr"),
+}
+_SUM_KEYS = "grain, bucket, attraction_id, type, market, hour"
+
+
+def _stage(session: Session) -> str:
+    if _pg(session):
+        session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (day date, attraction_id integer, "
+                             "type varchar(24), hour smallint, market varchar(8), simulated boolean, "
+                             "visitor_id integer, n bigint) ON COMMIT DELETE ROWS"))
+    else:
+        session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (day, attraction_id, type, hour, market, "
+                             "simulated, visitor_id, n)"))
+    session.execute(text(f"DELETE FROM {STAGE}"))
+    return STAGE
+
+
+def _bucket(session: Session, grain: str, column: str) -> str:
+    if grain == "d":
+        return column
+    return f"CAST(date_trunc('month', {column}) AS date)" if _pg(session) else f"date({column}, 'start of month')"
+
+
+def _within(session: Session, grain: str, day: str, bucket: str) -> str:
+    """SQL: the day ``day`` lies in the bucket starting ``bucket``."""
+    if grain == "d":
+        return f"{day} = {bucket}"
+    end = f"CAST({bucket} + interval '1 month' AS date)" if _pg(session) else f"date({bucket}, '+1 month')"
+    return f"{day} >= {bucket} AND {day} < {end}"
+
+
+def _fold_chunk(session: Session, sums: bool = True) -> None:
+    """Staged cells -> sums (values; distinct visitors new to each row, i.e. without a cells row
+    in it yet), presence, and then the cells themselves (only these when not ``sums``)."""
+    for grain in GRAINS if sums else ():
+        b = _bucket(session, grain, "s.day")
+        for att, mk, hr, match in SETS.values():
+            cols = f"{b} AS b, {att.replace('attraction_id', 's.attraction_id')} AS att, s.type AS type, " \
+                   f"{mk.replace('market', 's.market')} AS mk, {hr.replace('hour', 's.hour')} AS hr"
+            cond = " AND ".join(x for x in (match, _within(session, grain, "c.day", "p.b")) if x)
+            session.execute(text(f"""
+                INSERT INTO analytics_sums ({_SUM_KEYS}, n, sim, v)
+                SELECT :g, a.b, a.att, a.type, a.mk, a.hr, a.n, a.sim, coalesce(q.c, 0)
+                FROM (SELECT b, att, type, mk, hr, sum(n) AS n, sum(sim) AS sim
+                      FROM (SELECT {cols}, s.n AS n, CASE WHEN s.simulated THEN s.n ELSE 0 END AS sim
+                            FROM {STAGE} s) x
+                      GROUP BY b, att, type, mk, hr) a
+                LEFT JOIN (SELECT b, att, type, mk, hr, count(*) AS c
+                           FROM (SELECT DISTINCT {cols}, s.visitor_id AS visitor_id FROM {STAGE} s
+                                 WHERE s.visitor_id <> 0) p
+                           WHERE NOT EXISTS (SELECT 1 FROM analytics_cells c WHERE c.visitor_id = p.visitor_id
+                                             AND c.type = p.type AND {cond})
+                           GROUP BY b, att, type, mk, hr) q
+                  ON q.b = a.b AND q.att = a.att AND q.type = a.type AND q.mk = a.mk AND q.hr = a.hr
+                WHERE true
+                ON CONFLICT ({_SUM_KEYS}) DO UPDATE SET n = analytics_sums.n + excluded.n,
+                    sim = analytics_sums.sim + excluded.sim, v = analytics_sums.v + excluded.v"""), {"g": grain})
+        session.execute(text(f"""
+            INSERT INTO analytics_presence (grain, bucket, visitor_id)
+            SELECT DISTINCT :g, {b}, s.visitor_id FROM {STAGE} s WHERE s.visitor_id <> 0
+            ON CONFLICT (grain, bucket, visitor_id) DO NOTHING"""), {"g": grain})
+    session.execute(text(f"""
+        INSERT INTO analytics_cells ({_CELL_KEYS}, n) SELECT {_CELL_KEYS}, n FROM {STAGE} WHERE true
+        ON CONFLICT ({_CELL_KEYS}) DO UPDATE SET n = analytics_cells.n + excluded.n"""))
+    session.execute(text(f"DELETE FROM {STAGE}"))
+
+
+def rebuild_sums(session: Session) -> None:
+    """The sums and presence recomputed from the cells (after a retraction; and the tests' oracle)."""
+    session.execute(text("DELETE FROM analytics_sums"))
+    session.execute(text("DELETE FROM analytics_presence"))
+    for grain in GRAINS:
+        b = _bucket(session, grain, "c.day")
+        for att, mk, hr, _ in SETS.values():
+            keys = f"{b}, {att}, c.type, {mk}, {hr}"
+            group = ", ".join(k for k in (b, att, "c.type", mk, hr) if k not in ("-1", "'*'"))
+            session.execute(text(f"""
+                INSERT INTO analytics_sums ({_SUM_KEYS}, n, sim, v)
+                SELECT :g, {keys}, sum(c.n), sum(CASE WHEN c.simulated THEN c.n ELSE 0 END),
+                       count(DISTINCT CASE WHEN c.visitor_id <> 0 THEN c.visitor_id END)
+                FROM analytics_cells c GROUP BY {group}"""), {"g": grain})
+        session.execute(text(f"""
+            INSERT INTO analytics_presence (grain, bucket, visitor_id)
+            SELECT DISTINCT :g, {b}, c.visitor_id FROM analytics_cells c WHERE c.visitor_id <> 0"""), {"g": grain})
+
+
+def _forget_in_sums(session: Session, visitor_id: int) -> None:
+    """Erasure: every sums row the visitor is counted in loses one visitor; presence goes."""
+    rows = session.execute(text("SELECT day, attraction_id, type, market, hour FROM analytics_cells "
+                                "WHERE visitor_id = :v"), {"v": visitor_id}).all()
+    keys: set[tuple[Any, ...]] = set()
+    buckets: set[tuple[str, dt.date]] = set()
+    for day, att, typ, market, hour in rows:
+        d = _date(day)
+        for grain, b in (("d", d), ("m", d.replace(day=1))):
+            buckets.add((grain, b))
+            keys.update({(grain, b, att, typ, "*", -1), (grain, b, -1, typ, "*", -1),
+                         (grain, b, -1, typ, market, -1), (grain, b, -1, typ, "*", int(hour))})
+    if keys:
+        session.execute(text("UPDATE analytics_sums SET v = v - 1 WHERE grain = :g AND bucket = :b AND "
+                             "attraction_id = :a AND type = :t AND market = :m AND hour = :h"),
+                        [dict(zip("gbatmh", k, strict=True)) for k in keys])
+    if buckets:
+        session.execute(text("DELETE FROM analytics_presence WHERE grain = :g AND bucket = :b AND visitor_id = :v"),
+                        [{"g": g, "b": b, "v": visitor_id} for g, b in buckets])
+
+
+def _context(context: Any) -> dict[str, Any]:
+    if isinstance(context, str):  # a text() query returns SQLite's JSON undecoded
+        context = json.loads(context)
+    return context if isinstance(context, dict) else {}
 
 
 def _date(value: Any) -> dt.date:
@@ -204,7 +341,8 @@ Progress = Callable[[int, int], None]
 
 
 def refresh(factory: sessionmaker[Session], timezone: str, *, batch: int = DEFAULT_BATCH,
-            max_batches: int | None = None, wait: bool = True, progress: Progress | None = None) -> int:
+            max_batches: int | None = None, wait: bool = True, progress: Progress | None = None,
+            bulk_after: int = BULK_AFTER) -> int:
     """Aggregate the events above the watermark, ``batch`` events per transaction.
 
     Stops after ``max_batches`` chunks (None: until caught up). With ``wait=False`` it returns
@@ -225,13 +363,17 @@ def refresh(factory: sessionmaker[Session], timezone: str, *, batch: int = DEFAU
             if hi is None:
                 if state.timezone is None:
                     _save_state(s, lo, timezone)
+                if not state.sums_valid:  # caught up after bulk chunks: recount the sums once
+                    rebuild_sums(s)
+                    _save_state(s, lo, timezone, True)
                 if progress:
                     progress(done, done)
                 return done
             n = int(s.scalar(text("SELECT count(*) FROM events WHERE id > :lo AND id <= :hi"),
                              {"lo": lo, "hi": hi}) or 0)
-            _apply(s, timezone, "e.id > :lo AND e.id <= :hi", {"lo": lo, "hi": hi}, 1)
-            _save_state(s, int(hi), timezone)
+            bulk = not state.sums_valid or top - lo > bulk_after
+            _apply(s, timezone, "e.id > :lo AND e.id <= :hi", {"lo": lo, "hi": hi}, 1, sums=not bulk)
+            _save_state(s, int(hi), timezone, False if bulk else None)
             left = int(s.scalar(text("SELECT count(*) FROM events WHERE id > :hi AND id <= :top"),
                                 {"hi": hi, "top": top}) or 0) if progress else 0
         done += n
@@ -246,13 +388,14 @@ def rebuild(factory: sessionmaker[Session], timezone: str) -> None:
     with transaction(factory) as s:
         _lock_state(s)
         for table in TABLES:
-            s.execute(table.__table__.delete())
-        _save_state(s, 0, timezone)
+            s.execute(table_of(table).delete())
+        _save_state(s, 0, timezone, True)
 
 
 def forget_visitor(session: Session, visitor_id: int) -> None:
     """Erasure: the visitor's rollup rows become visitor 0's (same values, no support)."""
     _lock_state(session)
+    _forget_in_sums(session, visitor_id)
     v = {"v": visitor_id, "none": NO_VISITOR}
     for table, keys in (("analytics_cells", _CELL_KEYS), ("analytics_dwell", _DWELL_KEYS)):
         cols = keys.replace("visitor_id", ":none")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from causeway.analytics import aggregates as agg
 from causeway.analytics import privacy, sources
 from causeway.analytics import rollups as maintenance
-from causeway.analytics.frames import PLAN, FrameCache, Scope, in_scope, load_catalogue, load_events
+from causeway.analytics.frames import FrameCache, Scope, in_scope, load_catalogue, load_events
 from causeway.content.taxonomy import CATEGORIES
 
 ROLLUP_BY = ("attraction", "provider", "category", "market", "size_class")
@@ -75,7 +75,7 @@ class Context:
 
     def mask(self, breakdown: agg.Breakdown, *, secondary: bool = True) -> privacy.Masked:
         masked = privacy.suppress(breakdown.values, breakdown.support, self.k, dims=breakdown.dims,
-                                  secondary=secondary)
+                                  secondary=secondary, exact=breakdown.exact, resolve=breakdown.resolve)
         self.suppressed += masked.cells
         return masked
 
@@ -240,7 +240,7 @@ def dispersal(ctx: Context) -> tuple[list[dict], dict]:
     """Visits and attention per attraction (with coordinates, for the map) and how spread they are."""
     d = _dispersal(ctx)
     per = d.per_attraction
-    rows = ctx.rows(agg.Breakdown(per.values, per.support, ("attraction_id",)))
+    rows = ctx.rows(agg.Breakdown(per.values, per.support, ("attraction_id",), per.exact, per.resolve))
     info = ctx.catalogue.set_index("attraction_id")[["name", "provider", "size_class", "lat", "lon"]]
     info = info.assign(lesser_known=d.lesser_known).to_dict("index")
     for row in rows:
@@ -440,5 +440,5 @@ def choose_source(session: Session, setting: str, timezone: str, *, refresh_max:
         st = maintenance.status(session)
     if setting == "rollups":
         return "rollups"
-    return "rollups" if tz_ok and st.lag <= refresh_max else "events"
+    return "rollups" if tz_ok and st.sums_valid and st.lag <= refresh_max else "events"
 

@@ -150,6 +150,9 @@ class EventsSource:
 # -- SQL over the rollups -------------------------------------------------------------------
 
 
+_SUMS = "(SELECT s.*, s.bucket AS day FROM analytics_sums s)"  # a sums row's bucket as ``day``
+
+
 def _in(types: frozenset[str]) -> str:
     return ", ".join("'" + t.replace("'", "''") + "'" for t in sorted(types))
 
@@ -236,21 +239,15 @@ class RollupSource:
             return int(value)
         return value
 
-    def counts(self, scope: Scope, keys: Sequence[str], metrics: Metrics, *, index: pd.Index | None = None,
-               dims: Sequence[str] | None = None, interval: str | None = None,
-               attractions: Sequence[int] | None = None) -> agg.Breakdown:
-        items = _items(metrics)
-        keys = list(keys)
+    # -- counts: values and support lower bounds from the sums, exact supports from the cells --
+
+    def _cells(self, scope: Scope, keys: list[str], items: list[tuple[str, frozenset[str]]],
+               interval: str | None, attractions: Sequence[int] | None, extra: str = "",
+               extra_params: dict[str, Any] | None = None) -> list[tuple[tuple, list[int], list[int]]]:
+        """(key, values, exact supports) per key, from the visitor-grain cells."""
         cte, params = self._map(scope, attractions)
         needs_att = bool(ATTRACTION_KEYS.intersection(keys)) or attractions is not None
-        exprs, joins = [], []
-        for key in keys:
-            expr, join = self._key_sql(key, interval)
-            exprs.append(expr)
-            if join:
-                joins.append(join)
-        if {"provider", "size_class"}.intersection(keys):
-            joins.insert(0, "JOIN attractions a ON a.id = m.att_id JOIN providers p ON p.id = a.provider_id")
+        exprs, joins = self._exprs(keys, interval)
         all_types = frozenset().union(*(t for _, t in items))
         cols = []
         for i, (_, types) in enumerate(items):
@@ -263,39 +260,212 @@ class RollupSource:
         sql = (f"WITH {cte} SELECT {select_keys}{', '.join(cols)} FROM analytics_cells c "
                f"{join_m} m ON m.raw_id = c.attraction_id {' '.join(joins)} "
                f"WHERE {self._where(scope, 'c', scope.restricted, needs_att)} AND c.type IN ({_in(all_types)})"
-               f"{group}")
-        rows = self.session.execute(text(sql), {**params, **self._days(scope)}).all()
-        nk = len(keys)
+               f"{extra}{group}")
+        rows = self.session.execute(text(sql), {**params, **self._days(scope), **(extra_params or {})}).all()
+        return self._keyed_rows(keys, items, rows, any_row=not keys)
+
+    def _exprs(self, keys: list[str], interval: str | None) -> tuple[list[str], list[str]]:
+        exprs, joins = [], []
+        for key in keys:
+            expr, join = self._key_sql(key, interval)
+            exprs.append(expr)
+            if join:
+                joins.append(join)
+        if {"provider", "size_class"}.intersection(keys):
+            joins.insert(0, "JOIN attractions a ON a.id = m.att_id JOIN providers p ON p.id = a.provider_id")
+        return exprs, joins
+
+    def _keyed_rows(self, keys: list[str], items: list, rows: Sequence[Any],  # type: ignore[type-arg]
+                    any_row: bool) -> list[tuple[tuple, list[int], list[int]]]:
+        nk, out = len(keys), []
+        for r in rows:
+            k = tuple(self._key_value(key, v) for key, v in zip(keys, r[:nk], strict=True))
+            if any(v is None for v in k):
+                continue
+            out.append((k, [int(r[nk + 2 * i] or 0) for i in range(len(items))],
+                        [int(r[nk + 2 * i + 1] or 0) for i in range(len(items))]))
+        if any_row and not out:
+            out.append(((), [0] * len(items), [0] * len(items)))
+        return out
+
+    def _pieces(self, scope: Scope, day_only: bool, subtract: bool = True
+                ) -> tuple[list[tuple[str, int, bool]], dict[str, Any]]:
+        """The scope's days as sums rows: (SQL condition on c, sign, whether the rows' visitors
+        bound the support). Whole months read their month row; a month cut by the range reads
+        its days in range, or its month row less its days out of range when those are fewer."""
+        d0, d1 = scope.start, scope.end
+        if day_only:
+            return [("(c.grain = 'd' AND c.day >= :d0 AND c.day <= :d1)", 1, True)], {"d0": d0, "d1": d1}
+        pieces: list[tuple[str, int, bool]] = []
+        params: dict[str, Any] = {}
+        today = dt.date.today() + dt.timedelta(days=1)  # no rows after tomorrow (local)
+        first, full = d0.replace(day=1), []
+        month = first
+        n = 0
+        while month <= d1:
+            nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            last = nxt - dt.timedelta(days=1)
+            lo, hi = max(month, d0), min(last, d1)
+            if lo == month and hi == last:
+                full.append(month)
+            else:
+                inside = (hi - lo).days + 1
+                outside = [(month, lo - dt.timedelta(days=1)), (hi + dt.timedelta(days=1), min(last, today))]
+                outside = [(a, b) for a, b in outside if a <= b]
+                if subtract and sum((b - a).days + 1 for a, b in outside) < inside:
+                    params[f"pm{n}"] = month
+                    pieces.append((f"(c.grain = 'm' AND c.day = :pm{n})", 1, False))
+                    for a, b in outside:
+                        params[f"po{n}a"], params[f"po{n}b"] = a, b
+                        pieces.append((f"(c.grain = 'd' AND c.day >= :po{n}a AND c.day <= :po{n}b)", -1, False))
+                        n += 1
+                else:
+                    params[f"pi{n}a"], params[f"pi{n}b"] = lo, hi
+                    pieces.append((f"(c.grain = 'd' AND c.day >= :pi{n}a AND c.day <= :pi{n}b)", 1, True))
+                n += 1
+            month = nxt
+        if full:
+            params["pf0"], params["pf1"] = full[0], full[-1]
+            pieces.append(("(c.grain = 'm' AND c.day >= :pf0 AND c.day <= :pf1)", 1, True))
+        return pieces, params
+
+    def counts(self, scope: Scope, keys: Sequence[str], metrics: Metrics, *, index: pd.Index | None = None,
+               dims: Sequence[str] | None = None, interval: str | None = None,
+               attractions: Sequence[int] | None = None) -> agg.Breakdown:
+        items = _items(metrics)
+        keys = list(keys)
+        needs_att = bool(ATTRACTION_KEYS.intersection(keys)) or attractions is not None
+        by_att = needs_att or scope.restricted
+        if by_att and {"market", "hour"}.intersection(keys):
+            # No per-attraction market/hour sums: a narrowed scope by market or hour reads the cells.
+            data = self._cells(scope, keys, items, interval, attractions)
+            return self._breakdown(keys, items, data, None, index, dims, None)
+        exprs, joins = self._exprs(keys, interval)
+        day_only = (("period" in keys and interval in (None, "day", "week")) or "weekday" in keys)
+        pieces, pparams = self._pieces(scope, day_only)
+        sign = " ".join(f"WHEN {cond} THEN -1" for cond, sg, _ in pieces if sg < 0)
+        sign = f"(CASE {sign} ELSE 1 END)" if sign else "1"
+        bound = " OR ".join(cond for cond, _, ok in pieces if ok) or "false"
+        if by_att:
+            cte, params = self._map(scope, attractions)
+            frm = (f"WITH {cte} SELECT {{keys}}{{cols}} FROM {_SUMS} c JOIN m ON m.raw_id = c.attraction_id "
+                   f"{' '.join(joins)} WHERE c.attraction_id >= 0 AND c.market = '*' AND c.hour = -1")
+        else:
+            params = {}
+            which = ("c.market <> '*'" if "market" in keys else "c.hour >= 0" if "hour" in keys
+                     else "c.market = '*' AND c.hour = -1")
+            frm = f"SELECT {{keys}}{{cols}} FROM {_SUMS} c WHERE c.attraction_id = -1 AND {which}"
+        all_types = frozenset().union(*(t for _, t in items))
+        cols = []
+        for i, (_, types) in enumerate(items):
+            cols.append(f"SUM(CASE WHEN c.type IN ({_in(types)}) THEN {sign} * c.n ELSE 0 END) AS v{i}")
+            cols.append(f"MAX(CASE WHEN c.type IN ({_in(types)}) AND ({bound}) THEN c.v ELSE 0 END) AS s{i}")
+        select_keys = "".join(f"{e} AS k{j}, " for j, e in enumerate(exprs))
+        group = f" GROUP BY {', '.join(f'k{j}' for j in range(len(exprs)))}" if exprs else ""
+        sql = (frm.format(keys=select_keys, cols=", ".join(cols))
+               + f" AND ({' OR '.join(cond for cond, _, _ in pieces)}) AND c.type IN ({_in(all_types)}){group}")
+        rows = self.session.execute(text(sql), {**params, **pparams}).all()
+        data = [d for d in self._keyed_rows(keys, items, rows, any_row=not keys) if any(d[1]) or not keys]
+        k = self.ctx.k
+        cache: dict[tuple, list[int]] = {}
+
+        def exact_for(wanted: list[tuple]) -> dict[tuple, list[int]]:
+            todo = [w for w in wanted if w not in cache]
+            if todo:
+                got = {d[0]: d[2] for d in self._exact(scope, keys, items, interval, attractions, todo)}
+                for w in todo:
+                    cache[w] = got.get(w, [0] * len(items))
+            return {w: cache[w] for w in wanted}
+
+        unsure = [d[0] for d in data if any(v != 0 and b < k for v, b in zip(d[1], d[2], strict=True))]
+        exact_for(unsure)
+        known = []
+        for i, (key, vals, _bounds) in enumerate(data):
+            if key in cache:
+                data[i] = (key, vals, cache[key])
+                known.append([True] * len(items))
+            else:
+                known.append([v == 0 for v in vals])  # a bound of 0 where the value is 0 is exact
         names = [name for name, _ in items]
-        if nk:
-            data = []
-            for r in rows:
-                k = tuple(self._key_value(key, v) for key, v in zip(keys, r[:nk], strict=True))
-                if any(v is None for v in k):
-                    continue
-                data.append((k, [int(r[nk + 2 * i] or 0) for i in range(len(items))],
-                             [int(r[nk + 2 * i + 1] or 0) for i in range(len(items))]))
-            data.sort(key=lambda d: d[0])
-            if nk == 1:
+
+        def resolve(metric: str, wanted: list[Any]) -> dict[Any, int]:
+            j = names.index(metric)
+            ks = [w if isinstance(w, tuple) else (w,) for w in wanted] if keys else [()] * len(wanted)
+            got = exact_for(ks)
+            return {w: got[kk][j] for w, kk in zip(wanted, ks, strict=True)}
+
+        return self._breakdown(keys, items, data, known, index, dims, resolve)
+
+    def _exact(self, scope: Scope, keys: list[str], items: list, interval: str | None,  # type: ignore[type-arg]
+               attractions: Sequence[int] | None, wanted: list[tuple]) -> list[tuple[tuple, list[int], list[int]]]:
+        """Exact supports of the cells ``wanted`` (key tuples), reading only the cells rows of
+        the attractions, markets, hours or days those keys name."""
+        att_keys = [key for key in keys if key in ATTRACTION_KEYS]
+        if att_keys:
+            key = att_keys[0]
+            j = keys.index(key)
+            values = {w[j] for w in wanted}
+            cat = self.ctx.full_catalogue[0]
+            if key == "attraction_id":
+                ids = [int(v) for v in values]
+            elif key == "category":
+                ids = [int(a) for a, cs in zip(cat["attraction_id"], cat["categories"], strict=True)
+                       if values.intersection(cs)]
+            else:
+                ids = [int(a) for a in cat.loc[cat[key].isin(values), "attraction_id"]]
+            if attractions is not None:
+                keep = {int(a) for a in attractions}
+                ids = [a for a in ids if a in keep]
+            return self._cells(scope, keys, items, interval, ids)
+        for key, column in (("market", "c.market"), ("hour", "c.hour")):
+            if key in keys:
+                j = keys.index(key)
+                chosen = sorted({w[j] for w in wanted})
+                marks = ", ".join(f":x{i}" for i in range(len(chosen)))
+                return self._cells(scope, keys, items, interval, attractions, f" AND {column} IN ({marks})",
+                                   {f"x{i}": v for i, v in enumerate(chosen)})
+        if "period" in keys:
+            j = keys.index("period")
+            starts = [w[j].date() for w in wanted]
+            lo = max(scope.start, min(starts))
+            hi = min(scope.end, max(starts) + dt.timedelta(days=31))
+            return self._cells(scope, keys, items, interval, attractions, " AND c.day >= :x0 AND c.day <= :x1",
+                               {"x0": lo, "x1": hi})
+        return self._cells(scope, keys, items, interval, attractions)
+
+    def _breakdown(self, keys: list[str], items: list, data: list, known: list | None,  # type: ignore[type-arg]
+                   index: pd.Index | None, dims: Sequence[str] | None, resolve: Any) -> agg.Breakdown:
+        names = [name for name, _ in items]
+        order = sorted(range(len(data)), key=lambda i: data[i][0])
+        data = [data[i] for i in order]
+        if known is not None:
+            known = [known[i] for i in order]
+        if keys:
+            if len(keys) == 1:
                 idx: pd.Index = pd.Index([d[0][0] for d in data], name=keys[0])
             else:
                 idx = pd.MultiIndex.from_tuples([d[0] for d in data], names=keys) if data else \
                     pd.MultiIndex.from_arrays([[] for _ in keys], names=keys)
-            values = pd.DataFrame([d[1] for d in data], index=idx, columns=names, dtype="int64")
-            support = pd.DataFrame([d[2] for d in data], index=idx, columns=names, dtype="int64")
         else:
-            r = rows[0] if rows else [0] * (2 * len(items))
-            values = pd.DataFrame([[int(r[2 * i] or 0) for i in range(len(items))]], index=["all"], columns=names)
-            support = pd.DataFrame([[int(r[2 * i + 1] or 0) for i in range(len(items))]], index=["all"],
-                                   columns=names)
+            idx = pd.Index(["all"])
+        values = pd.DataFrame([d[1] for d in data], index=idx, columns=names, dtype="int64")
+        support = pd.DataFrame([d[2] for d in data], index=idx, columns=names, dtype="int64")
+        exact = pd.DataFrame(known, index=idx, columns=names, dtype=bool) if known is not None else None
         if index is not None:
             values = values.reindex(index)
             support = support.reindex(index)
+            if exact is not None:
+                exact = exact.reindex(index).fillna(True).astype(bool)
         values = values.fillna(0).astype("int64")
         support = support.fillna(0).astype("int64")
-        return agg.Breakdown(values, support, tuple(keys if dims is None else dims))
+        return agg.Breakdown(values, support, tuple(keys if dims is None else dims), exact, resolve)
 
     def visitors(self, scope: Scope) -> int:
+        if not scope.restricted:  # distinct visitors present on the scope's days (months, days)
+            pieces, pp = self._pieces(scope, False, subtract=False)
+            return int(self.session.scalar(text(
+                "SELECT COUNT(DISTINCT c.visitor_id) FROM (SELECT p.*, p.bucket AS day FROM analytics_presence p) c "
+                f"WHERE {' OR '.join(cond for cond, _, _ in pieces)}"), pp) or 0)
         cte, params = self._map(scope)
         join_m = "JOIN" if scope.restricted else "LEFT JOIN"
         sql = (f"WITH {cte} SELECT COUNT(DISTINCT c.visitor_id) FROM analytics_cells c "
@@ -312,6 +482,15 @@ class RollupSource:
                 " WHERE st.event_row_id = i.event_row_id)")
 
     def simulated(self, scope: Scope) -> tuple[int, int]:
+        if not scope.restricted:
+            pieces, pp = self._pieces(scope, False)
+            sign = " ".join(f"WHEN {cond} THEN -1" for cond, sg, _ in pieces if sg < 0)
+            sign = f"(CASE {sign} ELSE 1 END)" if sign else "1"
+            sim, total = self.session.execute(text(
+                f"SELECT COALESCE(SUM({sign} * c.sim), 0), COALESCE(SUM({sign} * c.n), 0) FROM {_SUMS} c "
+                f"WHERE c.attraction_id = -1 AND c.market = '*' AND c.hour = -1 AND c.type <> '{PLAN}' "
+                f"AND ({' OR '.join(cond for cond, _, _ in pieces)})"), pp).one()
+            return int(sim), int(total)
         cte, params = self._map(scope)
         join_m = "JOIN" if scope.restricted else "LEFT JOIN"
         p = {**params, **self._days(scope)}
@@ -336,7 +515,6 @@ class RollupSource:
         labels = [b[0] for b in agg.DWELL_BUCKETS]
         case = " ".join(f"WHEN c.seconds < {hi} THEN {i}" for i, (_, _, hi) in enumerate(agg.DWELL_BUCKETS[:-1]))
         case = f"CASE {case} ELSE {len(agg.DWELL_BUCKETS) - 1} END"
-        metric = ["virtual_visits"]
         bucket_rows = {int(b): (int(n), int(s)) for b, n, s in self.session.execute(text(
             f"WITH {cte} SELECT {case} AS b, SUM(c.n), COUNT(DISTINCT CASE WHEN c.visitor_id <> 0 "
             f"THEN c.visitor_id END) {frm} GROUP BY b"), p)}

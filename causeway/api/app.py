@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from causeway import __version__
 from causeway.analytics import rollups
@@ -89,12 +90,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.imports = ImportJobs(app.state.sessionmaker, workers=settings.import_workers,
                                    queue_max=settings.import_queue_max)
     errors.install(app)
-    # Outermost first: request ids and logs, then body caps (before any body is read).
+    # Outermost first: request ids and logs, then body caps (before any body is read), then
+    # compression: text answers of 1 KiB or more (the visitor app's scripts and styles, JSON)
+    # are gzipped for clients that accept it; images, audio, video and partial (206) answers
+    # go as they are.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(BodyLimit, rules=rules_for(settings), default_cap=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     app.include_router(ops_router)
-    for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router, visitors_router,
-                   recommendations_router):
+    for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router,
+                   visitors_router, recommendations_router):
         app.include_router(router)
 
     app.include_router(events_router)

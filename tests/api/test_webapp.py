@@ -3,6 +3,7 @@ and the opening-hours endpoint it shows."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterator
@@ -70,7 +71,7 @@ def test_the_service_worker_lists_what_it_keeps_and_is_versioned(web: TestClient
 def test_vendor_route_serves_only_the_libraries_build_folders(web: TestClient) -> None:
     if not (CHECKOUT_NODE_MODULES / "leaflet").is_dir():
         pytest.fail("node_modules is missing: run `make install` (npm ci)", pytrace=False)
-    js = web.get("/app/vendor/leaflet/dist/leaflet-src.esm.js")
+    js = web.get("/app/vendor/leaflet/dist/leaflet.js")
     assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
     assert web.get("/app/vendor/openseadragon/build/openseadragon/openseadragon.min.js").status_code == 200
     assert "BSD" in web.get("/app/vendor/leaflet/LICENSE").text
@@ -121,8 +122,9 @@ def test_hours_per_day_as_a_person_reads_them(client: TestClient, catalogue: Non
             assert re.fullmatch(r"\d\d:\d\d", w["opens"]) and re.fullmatch(r"\d\d:\d\d", w["closes"])
             assert w["opens"] < w["closes"]
     # Too long, reversed, unknown.
-    assert client.get(f"/v1/attractions/{found['id']}/hours", params={"from": "2026-07-01", "to": "2026-09-01"}).status_code == 422
-    assert client.get(f"/v1/attractions/{found['id']}/hours", params={"from": "2026-07-02", "to": "2026-07-01"}).status_code == 422
+    hours = f"/v1/attractions/{found['id']}/hours"
+    assert client.get(hours, params={"from": "2026-07-01", "to": "2026-09-01"}).status_code == 422
+    assert client.get(hours, params={"from": "2026-07-02", "to": "2026-07-01"}).status_code == 422
     assert client.get("/v1/attractions/999999/hours").status_code == 404
 
 
@@ -140,3 +142,48 @@ def test_hours_follow_the_expression(client: TestClient, catalogue: None, factor
     monday, tuesday = doc["days"]
     assert monday == {"date": "2026-07-13", "open": False, "windows": []}
     assert tuesday["windows"] == [{"opens": "10:00", "closes": "13:00"}, {"opens": "14:00", "closes": "17:00"}]
+
+
+def test_text_is_gzipped_and_images_and_ranges_are_not(web: TestClient) -> None:
+    if not (CHECKOUT_NODE_MODULES / "leaflet").is_dir():
+        pytest.fail("node_modules is missing: run `make install` (npm ci)", pytrace=False)
+    source = (CHECKOUT_NODE_MODULES / "leaflet" / "dist" / "leaflet.js").read_bytes()
+    with web.stream("GET", "/app/vendor/leaflet/dist/leaflet.js", headers={"Accept-Encoding": "gzip"}) as r:
+        raw = b"".join(r.iter_raw())
+        assert r.headers["content-encoding"] == "gzip" and "accept-encoding" in r.headers["vary"].lower()
+    assert gzip.decompress(raw) == source and len(raw) < len(source) / 2
+    plain = web.get("/app/vendor/leaflet/dist/leaflet.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == source
+    # API answers (JSON) too; small ones go as they are.
+    spec = web.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert spec.headers["content-encoding"] == "gzip" and spec.json()["openapi"]
+    small = web.get("/app/js/state.js", headers={"Accept-Encoding": "gzip"})
+    assert len(small.content) < 1024 and "content-encoding" not in small.headers
+    # Images are already compressed; a byte range must be of the file itself.
+    icon = web.get("/app/icons/icon-512.png", headers={"Accept-Encoding": "gzip"})
+    assert icon.status_code == 200 and "content-encoding" not in icon.headers
+    part = web.get("/app/vendor/leaflet/dist/leaflet.js", headers={"Accept-Encoding": "gzip", "Range": "bytes=0-99"})
+    assert part.status_code == 206 and "content-encoding" not in part.headers and part.content == source[:100]
+
+
+def test_app_files_answer_304_to_a_current_copy(web: TestClient) -> None:
+    for url in ("/app/", "/app/js/main.js", "/app/vendor/leaflet/dist/leaflet.css"):
+        first = web.get(url)
+        tag = first.headers["etag"]
+        assert first.status_code == 200 and tag.startswith('"')
+        again = web.get(url, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+        assert "content-security-policy" in again.headers
+        assert web.get(url, headers={"If-None-Match": f"W/{tag}"}).status_code == 304  # weak comparison
+        assert web.get(url, headers={"If-None-Match": '"stale", ' + tag}).status_code == 304
+        assert web.get(url, headers={"If-None-Match": '"stale"'}).status_code == 200
+    assert web.get("/app/js/main.js").headers["etag"] != web.get("/app/js/api.js").headers["etag"]
+
+
+def test_the_service_worker_keeps_only_what_the_app_needs_offline(web: TestClient) -> None:
+    text = web.get("/app/sw.js").text
+    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", text).group(1))  # type: ignore[union-attr]
+    assert "/app/vendor/leaflet/dist/leaflet.js" in precache  # the minified build
+    assert not [u for u in precache if "openseadragon" in u or "-src" in u or "512" in u]
+    size = sum(len(web.get(u, headers={"Accept-Encoding": "identity"}).content) for u in precache)
+    assert size < 400 * 1024, size

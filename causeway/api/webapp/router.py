@@ -23,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from causeway.api.errors import NotFound
+from causeway.api.http import not_modified
 from causeway.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -33,10 +34,13 @@ TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=u
          ".txt": "text/plain; charset=utf-8", "": "text/plain; charset=utf-8"}
 # What of each npm package the app may load: a folder of its build and its licence.
 VENDOR = {"leaflet": ("dist/", "LICENSE"), "openseadragon": ("build/openseadragon/", "LICENSE.txt")}
-# Loaded by every screen (kept for offline use); the rest of the packages' files are fetched when used.
-VENDOR_PRECACHE = ("leaflet/dist/leaflet-src.esm.js", "leaflet/dist/leaflet.css",
-                   "leaflet/dist/images/marker-icon.png", "leaflet/dist/images/marker-shadow.png",
-                   "openseadragon/build/openseadragon/openseadragon.min.js")
+# Loaded by every screen (kept for offline use): Leaflet's minified build and its stylesheet (the
+# maps draw vector points, no marker images). OpenSeadragon (345 KiB) is fetched when a virtual
+# visit opens, and kept then; the rest of the packages' files are fetched when used.
+VENDOR_PRECACHE = ("leaflet/dist/leaflet.js", "leaflet/dist/leaflet.css")
+# App files the app shell does not need offline: the browser fetches the large icons itself
+# when it installs the app.
+NOT_PRECACHED = ("icons/icon-512.png", "icons/maskable-512.png", "icons/apple-touch-icon.png")
 
 EMPTY_STYLE = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="  # base64(sha256(b""))
 
@@ -94,7 +98,8 @@ class Webapp:
 
     @cached_property
     def precache(self) -> list[str]:
-        shell = ["/app/"] + [f"/app/{name}" for name in self.files if name != "index.html"]
+        shell = ["/app/"] + [f"/app/{name}" for name in self.files
+                             if name != "index.html" and name not in NOT_PRECACHED]
         vendor = [f"/app/vendor/{v}" for v in VENDOR_PRECACHE if self.vendor_file(*v.split("/", 1))]
         return shell + vendor
 
@@ -109,10 +114,33 @@ class Webapp:
         digest.update(json.dumps(self.config, sort_keys=True).encode())
         return digest.hexdigest()[:16]
 
+    def etag(self, path: Path) -> str:
+        """A strong validator from the file's bytes (the same in every checkout and process)."""
+        stat = path.stat()
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        found = self._etags.get(key)
+        if found is None:
+            found = self._etags[key] = '"' + hashlib.sha256(path.read_bytes()).hexdigest()[:20] + '"'
+        return found
+
+    @cached_property
+    def _etags(self) -> dict[tuple[Path, int, int], str]:
+        return {}
+
+    def file(self, request: Request, path: Path, media_type: str) -> Response:
+        """The file, or a 304 when the client's copy is current (the service worker's install
+        re-checks what the page has just downloaded: answered with headers only)."""
+        tag = self.etag(path)
+        headers = {**self.headers, "ETag": tag}
+        if not_modified(request, tag):
+            return Response(status_code=304, headers=headers)
+        return FileResponse(path, media_type=media_type, headers=headers)
+
     @cached_property
     def config(self) -> dict[str, object]:
-        return {"tiles": {"url": self.settings.webapp_tile_url,
-                          "attribution": self.settings.webapp_tile_attribution} if self.settings.webapp_tile_url else None,
+        tiles = ({"url": self.settings.webapp_tile_url, "attribution": self.settings.webapp_tile_attribution}
+                 if self.settings.webapp_tile_url else None)
+        return {"tiles": tiles,
                 "timezone": self.settings.timezone, "default_language": self.settings.default_language}
 
 
@@ -134,8 +162,8 @@ def app_no_slash() -> RedirectResponse:
 
 
 @router.get("/app/")
-def index(request: Request) -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type=TYPES[".html"], headers=_webapp(request).headers)
+def index(request: Request) -> Response:
+    return _webapp(request).file(request, STATIC / "index.html", TYPES[".html"])
 
 
 @router.get("/app/sw.js")
@@ -155,20 +183,19 @@ def config(request: Request) -> Response:
 
 
 @router.get("/app/vendor/{package}/{path:path}")
-def vendor(request: Request, package: str, path: str) -> FileResponse:
+def vendor(request: Request, package: str, path: str) -> Response:
     webapp = _webapp(request)
     found = webapp.vendor_file(package, path)
     if found is None:
         hint = "" if webapp.vendor_dir.is_dir() else f" ({webapp.vendor_dir} is missing: run `make install`)"
         raise NotFound(f"no browser library file {package}/{path}{hint}")
-    return FileResponse(found, media_type=TYPES[found.suffix], headers=webapp.headers)
+    return webapp.file(request, found, TYPES[found.suffix])
 
 
 @router.get("/app/{path:path}")
-def asset(request: Request, path: str) -> FileResponse:
+def asset(request: Request, path: str) -> Response:
     webapp = _webapp(request)
     found = webapp.files.get(path)
     if found is None or path == "index.html":
         raise NotFound(f"no app file {path}")
-    return FileResponse(found, media_type=TYPES.get(found.suffix, "application/octet-stream"),
-                        headers=webapp.headers)
+    return webapp.file(request, found, TYPES.get(found.suffix, "application/octet-stream"))

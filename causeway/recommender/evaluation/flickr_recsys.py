@@ -3,7 +3,9 @@
 ``causeway eval recommender --flickr DIR [--json] [--seeds 5]`` where DIR is one city
 folder (or its ``lim/`` subfolder) with ``POI-<C>.csv`` and ``userVisits-<C>-allPOI.csv``.
 ``--protocol item-cold`` or ``user-cold`` runs a cold-start protocol of
-:mod:`causeway.recommender.evaluation.coldstart` instead of the one below.
+:mod:`causeway.recommender.evaluation.coldstart` instead of the one below;
+``--protocol fairness`` the fair-exposure curves of
+:mod:`causeway.recommender.evaluation.fairness` on this protocol's lists.
 
 Protocol (issue 3)
 ------------------
@@ -171,7 +173,8 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
         out["LightFM hybrid"] = lightfm_builder(city, f, hybrid=True)
         return out
 
-    grids = {"popularity": [{}], "item-kNN": grid_points(KNN_GRID), "ALS": grid_points(ALS_GRID),
+    grids: dict[str, list[dict[str, Any]]] = {
+             "popularity": [{}], "item-kNN": grid_points(KNN_GRID), "ALS": grid_points(ALS_GRID),
              "LightFM CF": grid_points(lightfm_grid or LIGHTFM_GRID),
              "LightFM hybrid": grid_points(hybrid_grid or HYBRID_GRID)}
     deterministic = {"popularity", "item-kNN"}
@@ -218,7 +221,7 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
             rerank(row, 10, mask=m, config=NO_RERANK) for row, m in zip(scores, reach)])
     timings["test (all seeds)"] = round(time.perf_counter() - t0, 1)
 
-    order = [m for m in ("popularity", "item-kNN", "ALS", "LightFM CF", "LightFM hybrid")
+    order: list[str] = [m for m in ("popularity", "item-kNN", "ALS", "LightFM CF", "LightFM hybrid")
              if m in per_seed]
     order += [f"{m} + prior" for m in order] + [m for m in per_seed if m.startswith(HYBRID + " + ")]
     summary = {
@@ -247,11 +250,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flickr", required=True, type=Path, metavar="DIR",
                         help="one city folder of the Flickr POI data (or its lim/ folder)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--protocol", choices=("warm", "item-cold", "user-cold"), default="warm",
+    parser.add_argument("--protocol", choices=("warm", "item-cold", "user-cold", "fairness"),
+                        default="warm",
                         help="warm: the last-sequence protocol above (default); item-cold: 20%% "
                              "of POIs held out of training in 5 seeded folds, ranked from their "
                              "features; user-cold: 20%% of users (5 folds) known only by the themes of their first "
-                             "sequence (causeway.recommender.evaluation.coldstart)")
+                             "sequence (causeway.recommender.evaluation.coldstart); fairness: "
+                             "amortized long-tail exposure against the per-list quota on the "
+                             "warm lists (causeway.recommender.evaluation.fairness; --set "
+                             "restricts the hybrid grid)")
     parser.add_argument("--split-seed", type=int, default=0,
                         help="seed of the cold-start protocols' fold split (default 0)")
     parser.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
@@ -330,6 +337,8 @@ def format_table(report: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Entry point: evaluate one city and print the table (or JSON)."""
     protocol = getattr(args, "protocol", "warm")
+    if protocol == "fairness":
+        return run_fairness(args)
     if protocol != "warm":
         return run_cold(args, protocol)
     try:
@@ -354,6 +363,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2) if args.json else format_table(report))
+    return 0
+
+
+def run_fairness(args: argparse.Namespace) -> int:
+    """The fair-exposure curves (:mod:`causeway.recommender.evaluation.fairness`)."""
+    from causeway.recommender.evaluation import fairness
+
+    try:
+        overrides = parse_overrides(args.grid_overrides)
+        grid: dict[str, Sequence[Any]] = {**HYBRID_GRID, **overrides}
+        if args.quick:
+            grid.update(no_components=(8,), epochs=(5,), learning_rate=(0.05,),
+                        theme_weight=(0.5,), area_weight=(0.5,), user_history=(False,))
+        report = fairness.evaluate_fairness(
+            args.flickr, seeds=tuple(range(args.seeds)), hybrid_grid=grid,
+            tune_seeds=(100,) if args.quick else (100, 101))
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2) if args.json else fairness.format_fairness(report))
     return 0
 
 

@@ -10,8 +10,14 @@ let config = null;
 
 export function setMapConfig(c) { config = c; }
 
+// Leaflet's minified build (its UMD bundle; run as a module it sets window.L). The ESM build of
+// Leaflet 1.9 is only published unminified (415 KiB against 144 KiB).
 async function loadLeaflet() {
-  if (!leaflet) leaflet = await import("/app/vendor/leaflet/dist/leaflet-src.esm.js");
+  if (!leaflet) {
+    await import("/app/vendor/leaflet/dist/leaflet.js");
+    if (!window.L?.map) throw new Error("Leaflet did not load");
+    leaflet = window.L;
+  }
   return leaflet;
 }
 

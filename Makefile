@@ -14,7 +14,7 @@ STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 NPM_STAMP := node_modules/.causeway-npm
 
-.PHONY: run install browser test test-webapp bench-app bench bench-recommender bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events bench-analytics clean
+.PHONY: run install install-locked lock lint browser test test-webapp bench-app bench bench-recommender bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events bench-analytics clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -31,6 +31,28 @@ $(NPM_STAMP): package.json package-lock.json
 	@touch $(NPM_STAMP)
 
 install: $(STAMP) $(NPM_STAMP)
+
+# Reproducible install: exactly the versions and hashes in requirements.lock (runtime and dev
+# dependencies, Python 3.11 on Linux), then the project itself without resolving anything.
+install-locked: | $(PY)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+# Re-pin requirements.lock from pyproject.toml (after changing a dependency).
+lock: | $(PY)
+	$(PY) -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --no-emit-find-links --no-emit-index-url \
+	  --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+
+# ruff over the whole tree; the formatter's check over FORMATTED (files already in its style:
+# add a file when you format it, `$(BIN)/ruff format FILE`); mypy over [tool.mypy] files.
+FORMATTED := causeway/observability.py causeway/api/observability.py tests/api/test_observability.py \
+  causeway/geo.py causeway/stats.py tests/test_geo.py tests/test_stats.py tests/auth tests/api/test_rules.py
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check $(FORMATTED)
+	$(BIN)/mypy
 
 run: install
 	$(BIN)/causeway migrate
@@ -52,7 +74,7 @@ browser:
 	  [ "$(CI)" != true ]; \
 	fi
 
-test: install browser test-webapp
+test: install browser lint test-webapp
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q
 
 # The visitor app's own modules (the event queue) under Node's test runner.

@@ -53,7 +53,8 @@ TYPE_MIX = (("impression", 0.50), ("detail_view", 0.68), ("media_play", 0.74), (
             ("itinerary_stop_done", 1.0))
 SECONDARY_INDEXES = {
     "events_event_id_key": "ALTER TABLE events ADD CONSTRAINT events_event_id_key UNIQUE (event_id)",
-    "ix_events_attraction_occurred": "CREATE INDEX ix_events_attraction_occurred ON events (attraction_id, occurred_at)",
+    "ix_events_attraction_occurred":
+        "CREATE INDEX ix_events_attraction_occurred ON events (attraction_id, occurred_at)",
     "ix_events_occurred_type": "CREATE INDEX ix_events_occurred_type ON events (occurred_at, type)",
     "ix_events_visitor_id": "CREATE INDEX ix_events_visitor_id ON events (visitor_id)",
 }

@@ -104,7 +104,8 @@ def sw_installed(page) -> None:  # type: ignore[no-untyped-def]
     page.evaluate("""async () => {
         await navigator.serviceWorker.ready;
         if (navigator.serviceWorker.controller) return true;
-        return new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }));
+        return new Promise((resolve) => navigator.serviceWorker.addEventListener(
+          "controllerchange", () => resolve(true), { once: true }));
     }""")
 
 
@@ -129,8 +130,9 @@ def axe(page) -> dict:  # type: ignore[no-untyped-def]
         page.evaluate(AXE.read_text(encoding="utf-8"))  # DevTools evaluation: not subject to the page's CSP
     result = page.evaluate("""async () => {
         const r = await axe.run(document);
-        return { passed: r.passes.length, violations: r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.length,
-                 help: v.help, targets: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })) };
+        return { passed: r.passes.length, violations: r.violations.map(v => ({
+                 id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
+                 targets: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })) };
     }""")
     return dict(result)
 
@@ -250,7 +252,8 @@ def report(runs: list[Run]) -> None:
     print(f"first load transfer:                   {kib(med('first_bytes'))} in {med('first_requests'):.0f} responses "
           f"(of which the service worker's own fetches {kib(med('first_sw_bytes'))})")
     print(f"repeat load, app ready:                {spread('repeat_ready_s')}")
-    print(f"repeat load transfer:                  {kib(med('repeat_bytes'))} in {med('repeat_requests'):.0f} responses")
+    print(f"repeat load transfer:                  {kib(med('repeat_bytes'))} "
+          f"in {med('repeat_requests'):.0f} responses")
     print(f"first recommendations after onboarding: {spread('first_recommendations_s')}")
     heaviest = Counter()
     for url, wire, _ in runs[-1].first_rows:
@@ -261,8 +264,10 @@ def report(runs: list[Run]) -> None:
     last = runs[-1]
     if last.install is not None:
         errors, manifest = last.install
-        icons = ", ".join(f"{i.get('sizes')}{' ' + i['purpose'] if i.get('purpose') else ''}" for i in manifest.get("icons", []))
-        print(f"PWA installability (Chromium): {'installable' if not errors else 'NOT installable: ' + ', '.join(errors)}; "
+        icons = ", ".join(f"{i.get('sizes')}{' ' + i['purpose'] if i.get('purpose') else ''}"
+                          for i in manifest.get("icons", []))
+        verdict = "installable" if not errors else "NOT installable: " + ", ".join(errors)
+        print(f"PWA installability (Chromium): {verdict}; "
               f"manifest display={manifest.get('display')} start_url={manifest.get('start_url')} icons: {icons}")
     for screen, result in last.audit.items():
         violations = result["violations"]

@@ -384,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="causeway-bench-events-"))
-    report: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    report: dict[str, Any] = {"machine": machine,
                               "batch": args.batch, "concurrency": args.concurrency,
                               "api_workers": args.api_workers, "event_workers": args.event_workers}
     redis_server = RedisServer(workdir)

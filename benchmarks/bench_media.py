@@ -68,7 +68,8 @@ def bench_processing(src: Path, runs: int) -> None:
             with_tiles.append(times[-1] + time.perf_counter() - t2)
     med, medt = float(np.median(times)), float(np.median(with_tiles))
     print(f"processing a 12-MP JPEG (master, 10 renditions, placeholders): {med:.2f} s/image, {1 / med:.2f} images/s")
-    print(f"  ... and its {n}-tile pyramid too:                              {medt:.2f} s/image, {1 / medt:.2f} images/s")
+    print(f"  ... and its {n}-tile pyramid too:                              "
+          f"{medt:.2f} s/image, {1 / medt:.2f} images/s")
 
 
 def load(data_dir: Path) -> tuple[str, str]:
@@ -169,7 +170,8 @@ def bench_iiif(requests: int) -> None:
         print(f"  aligned 256 tile, pyramid on disk (cold):            {stats([timed(conn, p) for p in aligned])}")
         print(f"  aligned 256 tile, cached:                            "
               f"{stats([timed(conn, aligned[0]) for _ in range(requests)])}")
-        print(f"  aligned 256 tile, no pyramid, rendered (cold):       {stats([timed(conn, p) for p in untiled_aligned])}")
+        print(f"  aligned 256 tile, no pyramid, rendered (cold):       "
+              f"{stats([timed(conn, p) for p in untiled_aligned])}")
         print(f"  unaligned 600->512 region, rendered (cold):          {stats([timed(conn, p) for p in unaligned])}")
         print(f"  unaligned 600->512 region, cached:                   "
               f"{stats([timed(conn, unaligned[0]) for _ in range(requests)])}")
@@ -178,7 +180,8 @@ def bench_iiif(requests: int) -> None:
         print(f"  1000-wide view of the whole image, cached:           "
               f"{stats([timed(conn, views[0]) for _ in range(requests)])}")
         conn.close()
-        print(f"  cached aligned tiles, 4 keep-alive clients:          {throughput(port, aligned, 4, requests):7.0f} requests/s")
+        print(f"  cached aligned tiles, 4 keep-alive clients:          "
+              f"{throughput(port, aligned, 4, requests):7.0f} requests/s")
 
 
 def main() -> int:

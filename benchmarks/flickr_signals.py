@@ -145,7 +145,7 @@ def context_vs_popularity(folder: str) -> dict[str, float]:
         for items in tr["items"]:
             pop[list(items)] += 1
 
-        def ndcg(scores: np.ndarray) -> float:
+        def ndcg(scores: np.ndarray, seen: np.ndarray = seen, keep: np.ndarray = keep, rel: np.ndarray = rel) -> float:
             s = np.where(seen, -np.inf, scores)
             return float(np.nanmean(ndcg_per_user(s[keep], rel[keep])))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 
 class Cache(ABC):
@@ -38,7 +39,7 @@ class Cache(ABC):
 class MemoryCache(Cache):
     """In-process cache with TTLs, safe across threads of one process."""
 
-    def __init__(self, clock: "callable[[], float]" = time.monotonic) -> None:  # type: ignore[valid-type]
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._data: dict[str, tuple[bytes, float | None]] = {}
         self._lock = threading.Lock()
         self._clock = clock

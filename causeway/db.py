@@ -7,12 +7,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import CursorResult, DateTime, Engine, Result, Table, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (``Session.execute`` types its result as a plain Result)."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's Core table (``__table__`` is typed as a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -29,20 +29,26 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 HTTP_LATENCY = Histogram(
-    "causeway_http_request_duration_seconds", "API request latency by route template",
+    "causeway_http_request_duration_seconds",
+    "API request latency by route template",
     ["method", "route", "status"],
-    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0))
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0),
+)
 EVENTS_RECEIVED = Counter(
-    "causeway_events_received_total", "Events answered by POST /v1/events, by outcome", ["outcome"])
+    "causeway_events_received_total", "Events answered by POST /v1/events, by outcome", ["outcome"]
+)
 EVENTS_STORED = Counter("causeway_events_stored_total", "Events written to the database")
 EVENTS_DEAD = Counter("causeway_events_dead_lettered_total", "Events that could not be written")
 STREAM_BACKLOG = Gauge(
     "causeway_event_stream_backlog_entries",
     "Stream entries (POST batches) not yet written to the database: queued or being written",
-    multiprocess_mode="max")
+    multiprocess_mode="max",
+)
 STREAM_PENDING = Gauge(
-    "causeway_event_stream_pending_entries", "Entries delivered to a worker and not yet acknowledged",
-    multiprocess_mode="max")
+    "causeway_event_stream_pending_entries",
+    "Entries delivered to a worker and not yet acknowledged",
+    multiprocess_mode="max",
+)
 
 
 def new_request_id(offered: str | None) -> str:

@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     page_size_default: int = 20
     page_size_max: int = 200
     log_format: Literal["text", "json"] = Field(
-        "text", description="Process logs: text lines, or one JSON object a line (production); both carry the request id")
+        "text",
+        description="Process logs: text lines, or one JSON object a line (production); both carry the request id")
     rate_limit_per_minute: int = Field(600, description="Requests per token (or client IP) per minute")
     max_import_bytes: int = Field(20 * 1024 * 1024, description="Largest feed accepted over HTTP")
     max_body_bytes: int = Field(
@@ -129,7 +130,8 @@ class Settings(BaseSettings):
     media_max_pixels: int = Field(
         100_000_000, description="Decompression-bomb guard: images with more pixels are refused")
     media_sync_max_pixels: int = Field(
-        4_000_000, description="Images up to this many pixels are processed in the request; larger ones in the background")
+        4_000_000,
+        description="Images up to this many pixels are processed in the request; larger ones in the background")
     media_rendition_widths: list[int] = Field(
         [320, 640, 1024, 1600, 2048], description="Widths of the responsive renditions (WebP and JPEG)")
     media_max_age: int = Field(30 * 24 * 3600, description="Cache-Control max-age of media files and IIIF images (s)")

@@ -61,6 +61,7 @@ def test_demo_load_and_tokens(cli_env: str, capsys: pytest.CaptureFixture[str]) 
     # --no-media: the catalogue only (the placeholder media are tested in tests/api/test_demo_media.py).
     code, out, _ = run(capsys, "demo", "load", "--no-media")
     assert code == 0
+    assert "causeway-board: 124 rows, 124 created, 0 updated, 0 unchanged, 0 archived, 0 rejected" in out
     assert "causeway-coast-glens: 19 rows, 19 created" in out
     assert "dfc-historic-environment: 252 rows, 251 created" in out and "1 rejected" in out
     assert "demo media" not in out

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from causeway.analytics.frames import PLAN
+from causeway.stats import gini
 
 ATTENTION = frozenset({"detail_view", "media_play", "virtual_visit", "save", "share"})
 METRICS: dict[str, frozenset[str]] = {
@@ -162,16 +163,6 @@ def by_category(events: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
     out = with_catalogue(events, catalogue, ["categories"]).rename(columns={"categories": "category"})
     out = out.explode("category")
     return out.dropna(subset=["category"])
-
-
-def gini(values: Sequence[float] | np.ndarray) -> float:
-    """Gini coefficient of non-negative values: 0 equal, (n-1)/n when one holds everything."""
-    x = np.sort(np.asarray(values, dtype=float))
-    n = len(x)
-    if n == 0 or x.sum() == 0:
-        return math.nan
-    ranks = np.arange(1, n + 1)
-    return float((2 * (ranks * x).sum()) / (n * x.sum()) - (n + 1) / n)
 
 
 def hhi(values: Sequence[float] | np.ndarray) -> float:

@@ -24,7 +24,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -35,7 +35,7 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from causeway.analytics.models import Event
-from causeway.content.geo import haversine_km
+from causeway.geo import haversine_km
 from causeway.content.models import Attraction, AttractionCategory, Provider
 
 T = TypeVar("T")
@@ -186,7 +186,7 @@ def load_events(session: Session, scope: Scope, catalogue: pd.DataFrame,
     return _prepare(frame, itineraries, scope, wanted, merged)
 
 
-def _frame(rows: list, columns: list[str]) -> pd.DataFrame:  # type: ignore[type-arg]
+def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({c: [] for c in columns})
     return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))

@@ -61,7 +61,8 @@ class EventIn(BaseModel):
                                           description="The recommendation list the attraction was shown in")
     itinerary_id: Text | None = Field(None, min_length=1, max_length=64)
     dwell_seconds: float | None = Field(None, ge=0, le=86_400)
-    context: dict[str, Any] | None = Field(None, description=f"Anything else, at most {MAX_CONTEXT_BYTES} bytes of JSON")
+    context: dict[str, Any] | None = Field(
+        None, description=f"Anything else, at most {MAX_CONTEXT_BYTES} bytes of JSON")
 
 
 @dataclass(frozen=True)

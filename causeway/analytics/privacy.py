@@ -34,6 +34,7 @@ Every report says how many cells it suppressed (``suppressed_cells``) and its ``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +99,7 @@ def suppress(values: pd.DataFrame, support: pd.DataFrame, k: int, *,
         for col in values.columns:
             j = values.columns.get_loc(col)
             second[col] = _secondary(primary[col], support[col], nonzero[:, j], dims, known[:, j].copy(),
-                                     (lambda keys, c=col: resolve(c, keys)) if resolve is not None else None)
+                                     functools.partial(resolve, col) if resolve is not None else None)
     return Masked(values, primary, second & ~primary)
 
 

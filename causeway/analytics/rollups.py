@@ -43,7 +43,7 @@ from causeway.analytics.frames import PLAN, _days, _stops
 from causeway.analytics.rollup_models import (
     NO_VISITOR, RollupCell, RollupDwell, RollupItinerary, RollupItineraryStop, RollupPresence, RollupState,
     RollupStopDone, RollupSum)
-from causeway.db import transaction
+from causeway.db import table_of, transaction
 
 log = logging.getLogger("causeway.rollups")
 STATE_ID = 1
@@ -115,7 +115,7 @@ def _lock_state(session: Session, *, wait: bool = True) -> RollupState | None:
         session.execute(text("INSERT INTO analytics_rollup_state (id, last_event_id) VALUES (:i, 0) "
                              "ON CONFLICT (id) DO UPDATE SET id = excluded.id"), {"i": STATE_ID})
         row = session.execute(text("SELECT last_event_id, timezone, sums_valid FROM analytics_rollup_state "
-                                   "WHERE id = :i"), {"i": STATE_ID}).first()
+                                   "WHERE id = :i"), {"i": STATE_ID}).one()
     return RollupState(id=STATE_ID, last_event_id=int(row[0]), timezone=row[1], sums_valid=bool(row[2]))
 
 
@@ -192,9 +192,9 @@ def _apply(session: Session, timezone: str, where: str, params: dict[str, Any], 
     if sign > 0:
         _fold_chunk(session, sums)
         if its:
-            session.execute(RollupItinerary.__table__.insert(), its)
+            session.execute(table_of(RollupItinerary).insert(), its)
         if stops:
-            session.execute(RollupItineraryStop.__table__.insert(), stops)
+            session.execute(table_of(RollupItineraryStop).insert(), stops)
         session.execute(text(f"""
             INSERT INTO analytics_stops_done (event_row_id, itinerary_id, attraction_id, day, visitor_id)
             SELECT e.id, e.itinerary_id, coalesce(e.attraction_id, 0), {day}, coalesce(e.visitor_id, 0)
@@ -390,7 +390,7 @@ def rebuild(factory: sessionmaker[Session], timezone: str) -> None:
     with transaction(factory) as s:
         _lock_state(s)
         for table in TABLES:
-            s.execute(table.__table__.delete())
+            s.execute(table_of(table).delete())
         _save_state(s, 0, timezone, True)
 
 

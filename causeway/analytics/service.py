@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from causeway.analytics import aggregates as agg
 from causeway.analytics import privacy, sources
 from causeway.analytics import rollups as maintenance
-from causeway.analytics.frames import PLAN, FrameCache, Scope, in_scope, load_catalogue, load_events
+from causeway.analytics.frames import FrameCache, Scope, in_scope, load_catalogue, load_events
 from causeway.content.taxonomy import CATEGORIES
 
 ROLLUP_BY = ("attraction", "provider", "category", "market", "size_class")

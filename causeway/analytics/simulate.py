@@ -59,7 +59,8 @@ from causeway.analytics import rollups
 from causeway.analytics.frames import load_catalogue
 from causeway.analytics.models import Event
 from causeway.auth.models import ApiToken, Visitor
-from causeway.content.geo import haversine_km
+from causeway.geo import haversine_km
+from causeway.db import rowcount, table_of
 from causeway.recommender.simulate import SimulationConfig, simulate_visitors
 
 GENERATOR = "causeway-demo-events-1"
@@ -349,7 +350,7 @@ def remove(session: Session) -> int:
     ids = list(session.scalars(select(Event.visitor_id).where(Event.simulated.is_(True),
                                                              Event.visitor_id.is_not(None)).distinct()))
     rollups.retract(session, "e.simulated")  # these events no longer count anywhere
-    removed = session.execute(delete(Event).where(Event.simulated.is_(True))).rowcount or 0
+    removed = rowcount(session.execute(delete(Event).where(Event.simulated.is_(True))))
     rollups.after_delete(session)
     for i in range(0, len(ids), 5000):
         chunk = ids[i:i + 5000]
@@ -403,7 +404,7 @@ def load(session: Session, config: DemoConfig = DemoConfig(), *, timezone: str,
     names = list(columns)
     rows = [dict(zip(names, values, strict=True), stored_at=now, simulated=True)
             for values in zip(*columns.values(), strict=True)]
-    table = Event.__table__
+    table = table_of(Event)
     for i in range(0, len(rows), 20_000):  # Core executemany: one statement per chunk
         session.connection().execute(table.insert(), rows[i:i + 20_000])
     return LoadResult("replaced" if n_sim else "created", len(ids), len(rows), removed)

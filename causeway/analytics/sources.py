@@ -384,7 +384,7 @@ class RollupSource:
             if unsure:
                 exact_for(j, unsure)
         known = []
-        for i, (key, vals, bounds) in enumerate(data):
+        for key, vals, bounds in data:
             row_known = []
             for j in range(len(items)):
                 if (key, j) in cache:
@@ -426,10 +426,10 @@ class RollupSource:
         for key, column in (("market", "c.market"), ("hour", "c.hour")):
             if key in keys:
                 j = keys.index(key)
-                values = sorted({w[j] for w in wanted})
-                marks = ", ".join(f":x{i}" for i in range(len(values)))
+                chosen = sorted({w[j] for w in wanted})
+                marks = ", ".join(f":x{i}" for i in range(len(chosen)))
                 return self._cells(scope, keys, items, interval, attractions, f" AND {column} IN ({marks})",
-                                   {f"x{i}": v for i, v in enumerate(values)})
+                                   {f"x{i}": v for i, v in enumerate(chosen)})
         if "period" in keys:  # the days of the periods wanted (a day, a week or a month each)
             j = keys.index("period")
             span = {None: 0, "day": 0, "week": 6, "month": 30}[interval]
@@ -528,7 +528,6 @@ class RollupSource:
         labels = [b[0] for b in agg.DWELL_BUCKETS]
         case = " ".join(f"WHEN c.seconds < {hi} THEN {i}" for i, (_, _, hi) in enumerate(agg.DWELL_BUCKETS[:-1]))
         case = f"CASE {case} ELSE {len(agg.DWELL_BUCKETS) - 1} END"
-        metric = ["virtual_visits"]
         bucket_rows = {int(b): (int(n), int(s)) for b, n, s in self.session.execute(text(
             f"WITH {cte} SELECT {case} AS b, SUM(c.n), COUNT(DISTINCT CASE WHEN c.visitor_id <> 0 "
             f"THEN c.visitor_id END) {frm} GROUP BY b"), p)}

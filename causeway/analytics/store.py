@@ -20,6 +20,7 @@ from causeway.analytics import rollups
 from causeway.analytics.models import Event
 from causeway.auth.models import Visitor
 from causeway.content.models import Attraction
+from causeway.db import rowcount, table_of
 
 LOOKUP_CHUNK = 1000
 
@@ -65,7 +66,7 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[str]
         return list(session.scalars(_PG_INSERT, {"rows": json.dumps(doc, separators=(",", ":"))}))
     # SQLite: one compiled statement run as an executemany, which SQLAlchemy batches into
     # multi-row INSERTs ("insertmanyvalues", RETURNING included).
-    table = Event.__table__
+    table = table_of(Event)
     stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
     return list(session.connection().scalars(stmt, list(rows)))
 
@@ -110,7 +111,7 @@ def live_visitors(session: Session, ids: Iterable[int]) -> set[int]:
 def unlink_visitor(session: Session, visitor_id: int) -> int:
     """Erasure: the visitor's events stay (aggregates survive) but point to nobody."""
     result = session.execute(update(Event).where(Event.visitor_id == visitor_id).values(visitor_id=None))
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def delete_older_than(session: Session, cutoff: dt.datetime, chunk: int = 10_000) -> int:
@@ -119,7 +120,7 @@ def delete_older_than(session: Session, cutoff: dt.datetime, chunk: int = 10_000
     total = 0
     while True:
         ids = select(Event.id).where(Event.occurred_at < cutoff).limit(chunk)
-        deleted = int(session.execute(delete(Event).where(Event.id.in_(ids))).rowcount or 0)
+        deleted = rowcount(session.execute(delete(Event).where(Event.id.in_(ids))))
         session.commit()
         total += deleted
         if deleted < chunk:

@@ -93,8 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, rules=rules_for(settings), default_cap=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     app.include_router(ops_router)
-    for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router, visitors_router,
-                   recommendations_router):
+    for router in (attractions_router, categories_router, providers_router, imports_router, duplicates_router,
+                   visitors_router, recommendations_router):
         app.include_router(router)
 
     app.include_router(events_router)

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from causeway.api.errors import Forbidden, RateLimited, Unauthorized
-from causeway.auth.models import Role
+from causeway.auth.models import Role, Visitor
 from causeway.auth.service import Principal, resolve
 from causeway.cache import Cache
 from causeway.db import transaction
@@ -84,3 +84,18 @@ BoardPrincipal = Annotated[Principal, Depends(require(Role.board, Role.admin))]
 EditorPrincipal = Annotated[Principal, Depends(require(Role.venue, Role.board, Role.admin))]
 VenuePrincipal = Annotated[Principal, Depends(require(Role.venue))]
 VisitorPrincipal = Annotated[Principal, Depends(require(Role.visitor))]
+
+
+def current_visitor(db: DbSession, principal: VisitorPrincipal) -> Visitor:
+    """The calling visitor's row, for every visitor endpoint.
+
+    A visitor token whose visitor is gone (erased between the token check and now) is a 401,
+    as a revoked token is: the credentials no longer identify anyone, and the app registers
+    again on a 401."""
+    visitor = db.get(Visitor, principal.visitor_id) if principal.visitor_id is not None else None
+    if visitor is None:
+        raise Unauthorized("this visitor no longer exists")
+    return visitor
+
+
+CurrentVisitor = Annotated[Visitor, Depends(current_visitor)]

@@ -21,7 +21,7 @@ from causeway.bounds import MAX_JSON_DEPTH
 from causeway.content.dedup import DuplicateError
 from causeway.content.ingest.base import FeedUnreadable
 from causeway.analytics.stream import StreamUnavailable
-from causeway.content.providers import ProviderError
+from causeway.content.providers import ProviderError, ProviderExists
 
 log = logging.getLogger("causeway.api")
 PROBLEM = "application/problem+json"
@@ -137,7 +137,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProviderError)
     async def _provider(request: Request, exc: ProviderError) -> JSONResponse:
-        status = 409 if "already exists" in str(exc) else 422
+        # The class decides, not the message: ProviderExists is a conflict, the rest invalid input.
+        status = 409 if isinstance(exc, ProviderExists) else 422
         return problem(status, "provider-invalid", str(exc), request.url.path)
 
     @app.exception_handler(DuplicateError)

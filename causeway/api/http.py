@@ -86,6 +86,16 @@ def pick(texts: dict[str, str], wanted: list[str], default: str) -> tuple[str | 
     return None, None
 
 
+def not_modified(request: Request, etag: str) -> bool:
+    """Whether If-None-Match names ``etag`` or is ``*``: the weak comparison (RFC 9110 13.1.2),
+    W/ prefixes do not matter. The one parser: catalogue JSON, media, IIIF and the app's files."""
+    inm = request.headers.get("if-none-match")
+    if not inm:
+        return False
+    offered = [t.strip().removeprefix("W/") for t in inm.split(",")]
+    return "*" in offered or etag in offered
+
+
 def etag_json(request: Request, payload: Any, *, max_age: int = 60,
               headers: dict[str, str] | None = None) -> Response:
     """JSON with a strong ETag; 304 when If-None-Match already has it."""
@@ -93,8 +103,7 @@ def etag_json(request: Request, payload: Any, *, max_age: int = 60,
     tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     common = {"ETag": tag, "Cache-Control": f"public, max-age={max_age}",
               "Vary": "Accept-Language", **(headers or {})}
-    inm = request.headers.get("if-none-match")
-    if inm and (inm.strip() == "*" or tag in [t.strip().removeprefix("W/") for t in inm.split(",")]):
+    if not_modified(request, tag):
         return Response(status_code=304, headers=common)
     return Response(body, media_type="application/json", headers=common)
 

@@ -55,9 +55,19 @@ class RequestContext:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             HTTP_LATENCY.labels(scope["method"], template, str(status)).observe(elapsed)
-            access_log.info("%s %s %d %.1f ms", scope["method"], template, status, elapsed * 1000,
-                            extra={"method": scope["method"], "route": template, "status": status,
-                                   "duration_ms": round(elapsed * 1000, 2)})
+            access_log.info(
+                "%s %s %d %.1f ms",
+                scope["method"],
+                template,
+                status,
+                elapsed * 1000,
+                extra={
+                    "method": scope["method"],
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
             request_id.reset(token)
 
 
@@ -68,8 +78,12 @@ router = APIRouter(tags=["ops"])
 def healthz(request: Request) -> dict[str, str]:
     """Liveness only (no dependency is touched): restart the process if this fails."""
     app = request.app
-    return {"status": "ok", "version": __version__, "database": app.state.engine.dialect.name,
-            "cache": type(app.state.cache).__name__}
+    return {
+        "status": "ok",
+        "version": __version__,
+        "database": app.state.engine.dialect.name,
+        "cache": type(app.state.cache).__name__,
+    }
 
 
 def _check(fn: Any) -> str:
@@ -82,8 +96,11 @@ def _check(fn: Any) -> str:
     return "ok"
 
 
-@router.get("/readyz", summary="Readiness: database, Redis (when configured) and the model",
-            responses={503: {"description": "A dependency is not ready", "content": {PROBLEM: {}}}})
+@router.get(
+    "/readyz",
+    summary="Readiness: database, Redis (when configured) and the model",
+    responses={503: {"description": "A dependency is not ready", "content": {PROBLEM: {}}}},
+)
 def readyz(request: Request) -> Response:
     """Ready to take traffic: the database answers, Redis answers when configured, and a
     recommender model is loaded. A 503 problem lists each check's state."""
@@ -104,13 +121,23 @@ def readyz(request: Request) -> Response:
     if all(v == "ok" for v in checks.values()):
         return JSONResponse({"status": "ready", "checks": checks})
     failing = ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok")
-    return JSONResponse({"type": "https://causeway.example/problems/not-ready", "title": "Not ready",
-                         "status": 503, "detail": failing, "instance": "/readyz", "checks": checks},
-                        status_code=503, media_type=PROBLEM)
+    return JSONResponse(
+        {
+            "type": "https://causeway.example/problems/not-ready",
+            "title": "Not ready",
+            "status": 503,
+            "detail": failing,
+            "instance": "/readyz",
+            "checks": checks,
+        },
+        status_code=503,
+        media_type=PROBLEM,
+    )
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}}})
+@router.get(
+    "/metrics", summary="Prometheus metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}}
+)
 def metrics(request: Request) -> Response:
     """Request latency by route, events received/stored, and the event stream's backlog."""
     refresh_stream_gauges(request.app.state.event_stream)

@@ -45,7 +45,7 @@ def popularity_counts(db: Session, state: Any = None) -> dict[int, int]:
             return {int(k): v for k, v in json.loads(raw).items()}
     rows = db.execute(select(Event.attraction_id, func.count()).where(
         Event.type.in_(POPULAR_EVENTS), Event.attraction_id.is_not(None)).group_by(Event.attraction_id))
-    counts = {int(aid): int(n) for aid, n in rows}
+    counts = {int(aid): int(n) for aid, n in rows if aid is not None}
     if cache is not None and ttl > 0:
         cache.set(_POPULARITY_KEY, json.dumps(counts).encode(), ttl)
     return counts

@@ -7,7 +7,6 @@ optional: a visitor who says nothing still gets recommendations (popular places)
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator

@@ -31,6 +31,16 @@ class Principal:
     def label(self) -> str:
         return f"{self.role.value}:{self.token_id}"
 
+    @property
+    def is_board(self) -> bool:
+        """The board (or an admin): sees and curates every provider's content."""
+        return self.role in (Role.board, Role.admin)
+
+    def may_manage(self, provider_id: int | None) -> bool:
+        """The one ownership rule: the board, or the venue whose provider this is."""
+        return self.is_board or (self.role is Role.venue and self.provider_id is not None
+                                 and self.provider_id == provider_id)
+
 
 def issue(session: Session, *, role: Role, provider: Provider | None = None,
           visitor: Visitor | None = None, label: str = "") -> str:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Row, exists, select
+from sqlalchemy import ColumnElement, Row, exists, select
 from sqlalchemy.orm import Session
 
-from causeway.content.geo import haversine_km
+from causeway.geo import haversine_km
 from causeway.content.hours import Schedule
 from causeway.content.models import (
     Attraction,
@@ -56,8 +56,8 @@ class Page:
     next_key: tuple[float, int] | None  # (distance or 0, id) of the last hit when more follow
 
 
-def _filters(q: Query) -> list:  # type: ignore[type-arg]
-    conds = [Attraction.status.in_(q.statuses), Attraction.merged_into_id.is_(None)]
+def _filters(q: Query) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Attraction.status.in_(q.statuses), Attraction.merged_into_id.is_(None)]
     if q.categories:
         conds.append(exists().where(AttractionCategory.attraction_id == Attraction.id,
                                     AttractionCategory.category.in_(q.categories)))
@@ -83,7 +83,7 @@ def _filters(q: Query) -> list:  # type: ignore[type-arg]
     return conds
 
 
-def _is_open(row: Row[Any], q: Query) -> bool:
+def _is_open(row: Row[Any] | Any, q: Query) -> bool:
     if q.open_at is None:
         return True
     if not row.opening_hours:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from causeway.content.geo import haversine_km
+from causeway.geo import haversine_km
 from causeway.content.media.models import MediaAsset
 from causeway.content.models import Attraction, DuplicateCandidate, Status
 from causeway.content.revisions import EDITABLE, changed, live_fields, record, write

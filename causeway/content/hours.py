@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from opening_hours import OpeningHours, ParserError
+from opening_hours import OpeningHours, ParserError  # type: ignore[attr-defined]  # not in its stubs
 
 
 class InvalidOpeningHours(ValueError):

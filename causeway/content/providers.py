@@ -13,7 +13,11 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 
 
 class ProviderError(ValueError):
-    """An invalid or conflicting provider."""
+    """An invalid provider (bad slug or size class)."""
+
+
+class ProviderExists(ProviderError):
+    """A provider with that slug already exists (the API answers 409, other errors 422)."""
 
 
 def get_by_slug(session: Session, slug: str) -> Provider | None:
@@ -27,7 +31,7 @@ def create(session: Session, *, slug: str, name: str, size_class: str = "small",
     if size_class not in SizeClass.__members__:
         raise ProviderError(f"size class {size_class!r} is not small, medium or large")
     if get_by_slug(session, slug) is not None:
-        raise ProviderError(f"provider {slug!r} already exists")
+        raise ProviderExists(f"provider {slug!r} already exists")
     provider = Provider(slug=slug, name=name, size_class=size_class, website=website, trusted=trusted)
     session.add(provider)
     session.flush()

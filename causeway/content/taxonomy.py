@@ -27,7 +27,7 @@ CATEGORIES: dict[str, str] = {
     "coast": "Coast & beaches",
     "viewpoint": "Viewpoints",
     "walking": "Walks & trails",
-    "food": "Food & markets",
+    "food": "Food & local produce",
     "drink": "Distilleries, breweries & pubs",
     "music": "Music, theatre & nightlife",
     "family": "Family days out",
@@ -35,15 +35,20 @@ CATEGORIES: dict[str, str] = {
     "screen": "Film & TV locations",
     "shopping": "Shopping",
     "transport": "Transport heritage",
+    "geology": "Geology, caves & landforms",
+    "unesco": "UNESCO World Heritage & Global Geopark",
+    "public-art": "Murals & public art",
+    "wildlife": "Wildlife, zoos & aquariums",
+    "market": "Markets & food halls",
 }
 
 OSM_TOURISM: dict[str, list[str]] = {
     "museum": ["museum", "history"],
     "gallery": ["gallery"],
-    "artwork": ["gallery"],
+    "artwork": ["public-art"],
     "viewpoint": ["viewpoint", "nature"],
-    "zoo": ["family", "nature"],
-    "aquarium": ["family", "nature"],
+    "zoo": ["wildlife", "family"],
+    "aquarium": ["wildlife", "family"],
     "theme_park": ["family"],
     "picnic_site": ["nature"],
     "attraction": [],
@@ -75,12 +80,13 @@ OSM_OTHER: dict[tuple[str, str], list[str]] = {
     ("natural", "beach"): ["coast"],
     ("natural", "peak"): ["nature", "viewpoint"],
     ("natural", "waterfall"): ["nature"],
+    ("natural", "cave_entrance"): ["geology", "nature"],
     ("amenity", "place_of_worship"): ["religious"],
     ("amenity", "arts_centre"): ["gallery", "music"],
     ("amenity", "theatre"): ["music"],
     ("craft", "distillery"): ["drink"],
     ("craft", "brewery"): ["drink"],
-    ("amenity", "marketplace"): ["food", "shopping"],
+    ("amenity", "marketplace"): ["market", "food", "shopping"],
 }
 
 SCHEMA_TYPES: dict[str, list[str]] = {
@@ -88,8 +94,8 @@ SCHEMA_TYPES: dict[str, list[str]] = {
     "ArtGallery": ["gallery"],
     "LandmarksOrHistoricalBuildings": ["history", "architecture"],
     "Park": ["garden"],
-    "Zoo": ["family", "nature"],
-    "Aquarium": ["family", "nature"],
+    "Zoo": ["wildlife", "family"],
+    "Aquarium": ["wildlife", "family"],
     "AmusementPark": ["family"],
     "Beach": ["coast"],
     "BodyOfWater": ["nature"],
@@ -125,17 +131,25 @@ _KEYWORDS: list[tuple[str, list[str]]] = [
     (r"\babbey\b|\bchurch\b|\bcathedral\b|\bpriory\b|\bfriary\b|\bchapel\b", ["religious", "history"]),
     (r"\bgardens?\b|\bpark\b|\bdemesne\b|\barboretum\b", ["garden"]),
     (r"\bbeach\b|\bstrand\b|\bbay\b|\bharbou?r\b|\bcliffs?\b|\bcoast", ["coast"]),
-    (r"\bforest\b|\bglens?\b|\bwaterfall\b|\bnature\b|\bcauseway\b|\bdunes?\b|\bmountains?\b|\blough\b|\bhead\b", ["nature"]),
+    (r"\bgiants?'?s? causeway\b", ["coast", "geology", "unesco"]),
+    (r"\bforest\b|\bglens?\b|\bwaterfall\b|\bnature\b|\bcauseway\b|\bdunes?\b|\bmountains?\b|\blough\b"
+     r"|\bhead\b", ["nature"]),
     (r"\bhedges\b|\bgame of thrones\b|\bfilming\b", ["screen"]),
     (r"\bwalks?\b|\btrails?\b|\bpath\b|\bway\b", ["walking"]),
     (r"\brope bridge\b|\bview ?point\b", ["viewpoint", "nature"]),
     (r"\bzoo\b|\baquarium\b|\bfarm\b|\bfun\b|\bplay", ["family"]),
     (r"\bgolf\b|\bleisure cent|\bsurf", ["sport"]),
-    (r"\bmarket\b", ["food", "shopping"]),
+    (r"\bmarket\b", ["market", "food", "shopping"]),
+    (r"\bmurals?\b|\bsculptures?\b|\bpublic art\b", ["public-art"]),
+    (r"\bzoo\b|\baquarium\b|\bwildlife\b|\bseabirds?\b|\bwetlands?\b", ["wildlife"]),
+    (r"\bcaves?\b|\bbasalt\b|\bgeopark\b|\bvolcanic\b", ["geology"]),
+    (r"\bunesco\b|\bworld heritage\b|\bgeopark\b", ["unesco"]),
     (r"\brailway\b|\btitanic\b|\bshipyard\b|\btram", ["transport", "history"]),
-    (r"\bhouse\b|\bhall\b|\bmansion\b|\btower\b|\btemple\b|\bpyramid\b|\bmausoleum\b|\bfolly\b", ["architecture", "history"]),
+    (r"\bhouse\b|\bhall\b|\bmansion\b|\btower\b|\btemple\b|\bpyramid\b|\bmausoleum\b|\bfolly\b",
+     ["architecture", "history"]),
     (r"\blakes?\b|\bisland\b|\briver\b|\bvalley\b", ["nature"]),
-    (r"\bdolmen\b|\bcairn\b|\bstanding stone\b|\bring ?fort\b|\brath\b|\bmegalithic\b|\bmountsandel\b", ["archaeology", "history"]),
+    (r"\bdolmen\b|\bcairn\b|\bstanding stone\b|\bring ?fort\b|\brath\b|\bmegalithic\b|\bmountsandel\b",
+     ["archaeology", "history"]),
 ]
 _KEYWORD_RES = [(re.compile(p, re.IGNORECASE), cats) for p, cats in _KEYWORDS]
 
@@ -144,7 +158,8 @@ DEFAULT_VISIT_MINUTES: dict[str, int] = {
     "museum": 90, "castle": 90, "gallery": 60, "architecture": 60, "history": 60,
     "religious": 30, "archaeology": 30, "garden": 75, "nature": 90, "coast": 60,
     "viewpoint": 30, "walking": 120, "food": 60, "drink": 75, "music": 120, "family": 150,
-    "sport": 120, "screen": 30, "shopping": 60, "transport": 60,
+    "sport": 120, "screen": 30, "shopping": 60, "transport": 60, "geology": 60, "unesco": 120,
+    "public-art": 20, "wildlife": 150, "market": 60,
 }
 FALLBACK_VISIT_MINUTES = 60
 
@@ -171,11 +186,17 @@ DEFAULT_OPENING_HOURS: dict[str, str] = {
     "screen": "sunrise-sunset",
     "history": "Mo-Su 10:00-17:00",
     "transport": "Mo-Su 10:00-17:00",
+    "geology": "sunrise-sunset",
+    "unesco": "Mo-Su 09:00-17:00",
+    "public-art": "24/7",
+    "wildlife": "Mo-Su 10:00-17:00",
+    "market": "Sa 09:00-14:00",
 }
 FALLBACK_OPENING_HOURS = "Mo-Su 10:00-17:00"
 
 # Categories that are mostly enjoyed outdoors (a feature for the recommender and planner).
-OUTDOOR = {"garden", "nature", "coast", "viewpoint", "walking", "archaeology", "screen"}
+OUTDOOR = {"garden", "nature", "coast", "viewpoint", "walking", "archaeology", "screen", "geology",
+           "public-art"}
 
 
 def is_category(value: str) -> bool:

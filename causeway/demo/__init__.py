@@ -1,4 +1,5 @@
-"""The demo catalogue: real Northern Ireland open data (OGL v3.0), loaded as two providers.
+"""The demo catalogue: a curated core of Northern Ireland's visitor attractions written by the
+board, and real open data (OGL v3.0), each loaded as its own provider.
 
 See README.md in this folder for provenance, licence and where each default comes from.
 """
@@ -23,7 +24,7 @@ class DemoFeed:
     slug: str
     name: str
     size_class: str
-    website: str
+    website: str | None
     file: str
     mapping: str
 
@@ -35,11 +36,12 @@ FEEDS = [
     DemoFeed("dfc-historic-environment", "Department for Communities, Historic Environment Division",
              "large", "https://www.communities-ni.gov.uk", "historic-parks-and-gardens.csv",
              "parks.mapping.json"),
+    DemoFeed("causeway-board", "Curated by the board", "large", None, "curated-core.csv", "curated.mapping.json"),
 ]
 
 
 def load(session: Session, thresholds: Thresholds = Thresholds()) -> list[ImportReport]:
-    """Import both demo feeds through the normal ingestion path (idempotent).
+    """Import every demo feed through the normal ingestion path (idempotent).
 
     The demo's providers are public bodies the board trusts: their records are published
     at once (see the publication rule in causeway.content.revisions)."""

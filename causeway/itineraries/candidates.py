@@ -13,6 +13,13 @@ is exactly what a virtual visit is for). Then, per attraction:
   must-see among them): its search cost grows with the number of candidates, and the
   lowest-scoring places rarely make a plan.
 
+A candidate's ``score`` for the planner is its **visit value**, :func:`visit_value`: the
+visitor's score for the place times the hours the visit takes. The planner maximises the
+sum of its stops' values, so with scores alone (percentiles, close together at the top) it
+would fill a day with ten-minute stops rather than a two-hour museum that scores as high;
+valued by the hour, a day is the interest-weighted time spent visiting, and the travel
+between many short stops is what it loses.
+
 Opening windows come from ``content.hours`` in the destination's time zone and are given
 to the planner as wall-clock minutes of each day.
 """
@@ -37,6 +44,12 @@ from causeway.recommender.planner import REASON_CLOSED, REASON_TOO_FAR, Unplanne
 
 Window = tuple[float, float]
 MUST_SEE_SCORE = 1.0  # the top of the score scale; the planner adds its must-see bonus on top
+VALUE_MINUTES = 60.0  # a visit's value is its score per hour of visit
+
+
+def visit_value(score: float, minutes: float) -> float:
+    """What a visit is worth to the planner: the score for each hour it takes."""
+    return float(score) * float(minutes) / VALUE_MINUTES
 _SOLAR = re.compile(r"sunrise|sunset|dawn|dusk", re.IGNORECASE)
 
 
@@ -160,7 +173,8 @@ def _modes_text(travel: MultiModeTravel) -> str:
 
 
 def select_candidates(entries: Sequence[Entry], scores: dict[int, float], days: Sequence[DaySpec],
-                      travel: MultiModeTravel, *, must_see: set[int], max_candidates: int, timezone: str, country: str | None) -> Selection:
+                      travel: MultiModeTravel, *, must_see: set[int], max_candidates: int, timezone: str,
+                      country: str | None) -> Selection:
     """Split scored entries into planner candidates and those out of reach or closed.
 
     Candidates come without names (``load_names`` fills in those that are kept).
@@ -187,7 +201,7 @@ def select_candidates(entries: Sequence[Entry], scores: dict[int, float], days: 
                                                     -scores[pool[k].id], pool[k].id))
     for k in order:
         e = pool[k]
-        score = scores[e.id]
+        score = visit_value(scores[e.id], e.minutes)
         if not reachable[:, k].any():
             out = float(t_out[:, k].min())
             left.append(Unplanned(str(e.id), score, REASON_TOO_FAR,
@@ -205,7 +219,7 @@ def select_candidates(entries: Sequence[Entry], scores: dict[int, float], days: 
             continue
         keep.append((e, wins))
     chosen = [{"id": e.id, "name": "", "lat": e.lat, "lon": e.lon,
-               "minutes": e.minutes, "score": round(float(scores[e.id]), 6),
+               "minutes": e.minutes, "score": round(visit_value(scores[e.id], e.minutes), 6),
                "must_see": e.id in must_see, "wheelchair": e.wheelchair, "windows": wins}
               for e, wins in keep]
     return Selection(chosen, left)

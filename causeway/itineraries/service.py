@@ -179,12 +179,9 @@ def _parameters(ask: Ask, profile: profile_model.Profile, settings: Settings,
 
 
 # ------------------------------------------------------------------ create
-def create(db: Session, *, visitor_id: int, ask: Ask, settings: Settings,
+def create(db: Session, *, visitor: Visitor, ask: Ask, settings: Settings,
            scorer: Scorer) -> Found:
     """Plan a new itinerary for the visitor from the published catalogue, and store it."""
-    visitor = db.get(Visitor, visitor_id)
-    if visitor is None:
-        raise NotFound("this visitor no longer exists")
     profile = profile_model.read(visitor.profile)
     days = _resolve_days(ask, profile, settings)
     params = _parameters(ask, profile, settings, days)
@@ -222,7 +219,7 @@ def create(db: Session, *, visitor_id: int, ask: Ask, settings: Settings,
     request = stored.plan_request(params, selection.candidates, settings)
     result = plan(request, travel)
     doc = stored.plan_json(result, params, selection.candidates, travel, settings)
-    itinerary = Itinerary(visitor_id=visitor_id, parameters=params,
+    itinerary = Itinerary(visitor_id=visitor.id, parameters=params,
                           candidates=selection.candidates, version=1)
     db.add(itinerary)
     db.flush()
@@ -270,11 +267,11 @@ def _position_at(doc: dict[str, Any], day: int, now_min: float, params: dict[str
     return here
 
 
-def replan_itinerary(db: Session, *, visitor_id: int, itinerary_id: int, now: dt.datetime,
+def replan_itinerary(db: Session, *, visitor: Visitor, itinerary_id: int, now: dt.datetime,
                      position: Place | None, edits: EditsAsk, settings: Settings,
                      scorer: Scorer) -> Found:
     """Repair the current version from ``now`` at ``position``; store it as the next version."""
-    found = get(db, visitor_id=visitor_id, itinerary_id=itinerary_id, for_update=True)
+    found = get(db, visitor_id=visitor.id, itinerary_id=itinerary_id, for_update=True)
     itinerary, current = found.itinerary, found.version
     params = itinerary.parameters
     tz = ZoneInfo(params["timezone"])
@@ -294,7 +291,7 @@ def replan_itinerary(db: Session, *, visitor_id: int, itinerary_id: int, now: dt
                                  f"attractions {missing} are not candidates of this itinerary")
     new_ids = sorted({i for i in edits.add if str(i) not in by_id})
     if new_ids:
-        snapshot += _more_candidates(db, new_ids, itinerary, visitor_id, settings, scorer)
+        snapshot += _more_candidates(db, new_ids, itinerary, visitor, settings, scorer)
         by_id = {str(c["id"]): c for c in snapshot}
     doc = current.plan
     here = position or _position_at(doc, day, now_min, params, by_id)
@@ -327,14 +324,13 @@ def replan_itinerary(db: Session, *, visitor_id: int, itinerary_id: int, now: dt
     return Found(itinerary, version, [*found.history, VersionInfo.of(version)])
 
 
-def _more_candidates(db: Session, ids: list[int], itinerary: Itinerary, visitor_id: int,
+def _more_candidates(db: Session, ids: list[int], itinerary: Itinerary, visitor: Visitor,
                      settings: Settings, scorer: Scorer) -> list[dict[str, Any]]:
     """Snapshot entries for attractions added in a re-plan that were not candidates before."""
     params = itinerary.parameters
     entries = cands.load_published(db, ids)
     _check_ids({e.id for e in entries}, ids, "body.edits.add")
-    visitor = db.get(Visitor, visitor_id)
-    profile = profile_model.read(visitor.profile if visitor else {})
+    profile = profile_model.read(visitor.profile)
     scoring_profile = profile.model_dump(mode="json", exclude_none=True)
     scoring_profile["interests"] = params["interests"]
     scores = scorer(scoring_profile, ids)
@@ -342,7 +338,8 @@ def _more_candidates(db: Session, ids: list[int], itinerary: Itinerary, visitor_
     names = cands.load_names(db, ids, profile.languages, settings.default_language)
     return [{"id": e.id, "name": names.get(e.id, ""),
              "lat": e.lat, "lon": e.lon, "minutes": e.minutes,
-             "score": round(max(float(scores.get(e.id, 0.0)), 0.01), 6), "must_see": False,
+             "score": round(cands.visit_value(max(float(scores.get(e.id, 0.0)), 0.01), e.minutes), 6),
+             "must_see": False,
             "wheelchair": e.wheelchair,
              "windows": cands.day_windows(e.opening_hours, dates, timezone=params["timezone"],
                                           country=settings.country, lat=e.lat, lon=e.lon)}

@@ -23,7 +23,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: sqlalchemy.url is not set (causeway.migrate sets it from the settings)")
+    engine = make_engine(url)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

@@ -198,8 +198,8 @@ class RecommendationService:
         if categories:
             assert pipe.item_categories_ is not None
             cols = [loaded.category_columns[c] for c in categories if c in loaded.category_columns]
-            allowed = (pipe.item_categories_[:, cols].any(axis=1) if cols
-                       else np.zeros(n, dtype=bool))
+            allowed = np.asarray(pipe.item_categories_[:, cols].any(axis=1) if cols
+                                 else np.zeros(n, dtype=bool))
         if profile.accessibility.wheelchair:
             # Places known not to be wheelchair accessible go; unknown ones stay (most
             # feeds say nothing), and the app shows what is known for each item.
@@ -220,6 +220,8 @@ class RecommendationService:
             # Model scores min-max scaled to [0, 1], blended with the share of stated
             # interests matched: a visitor who says "castles" sees castles first, in the
             # model's order, unless the model ranks one near the bottom.
+            if match is None:
+                return scores
             lo, hi = float(scores.min()), float(scores.max())
             scaled = (scores - lo) / (hi - lo) if hi > lo else np.zeros_like(scores)
             return (1.0 - weight) * scaled + weight * match

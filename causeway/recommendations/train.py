@@ -62,9 +62,10 @@ def train(session: Session, models_dir: Path, *, min_events: int = 1000, simulat
 
     Every event of one attraction that each of ``holdout_users`` visitors engaged with
     (beyond an impression) is kept out of the fit, and the artifact's metrics record how
-    the model ranks those attractions against popularity (:mod:`causeway.recommender.evaluation.holdout`). The model served
-    is that one, so its figures are its own; with ``holdout_users=0``, or fewer than
-    ``MIN_HOLDOUT_USERS`` eligible visitors, it trains on everything and records none.
+    the model ranks those attractions against popularity
+    (:mod:`causeway.recommender.evaluation.holdout`). The model served is that one, so its
+    figures are its own; with ``holdout_users=0``, or fewer than ``MIN_HOLDOUT_USERS`` eligible
+    visitors, it trains on everything and records none.
     """
     started = time.perf_counter()
     items = data.catalogue_frame(session)

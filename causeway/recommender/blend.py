@@ -20,7 +20,7 @@ prior. The weights are meant to be chosen on a validation split, never on test d
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -180,7 +180,7 @@ def _shape(*arrays: Any) -> tuple[int, int]:
 
 
 def _dense(m: sp.spmatrix | np.ndarray, shape: tuple[int, int], name: str) -> np.ndarray:
-    d = m.toarray() if sp.issparse(m) else np.asarray(m)
+    d = cast(Any, m).toarray() if sp.issparse(m) else np.asarray(m)
     if d.shape != shape:
         raise ValueError(f"{name} has shape {d.shape}, expected {shape}.")
     return d.astype(np.float64, copy=False)

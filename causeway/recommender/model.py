@@ -319,7 +319,7 @@ class HybridRecommender:
             self.metadata.update(metadata)
         if metrics:
             self.metrics.update(metrics)
-        arrays: dict[str, np.ndarray] = {
+        arrays: dict[str, np.ndarray | None] = {
             "user_embeddings": self.user_embeddings_, "user_biases": self.user_biases_,
             "item_embeddings": self.item_embeddings_, "item_biases": self.item_biases_,
         }

@@ -159,9 +159,10 @@ class RecommenderPipeline:
         uid = self.users_encoder.id_column
         known = visitor_id is not None and f"id:{visitor_id}" in self.users_encoder.vocabulary_
         if profile is None and known:
-            if getattr(self, "_user_pos", None) is None:
-                self._user_pos = self.users_encoder.id_index()
-            pos = self._user_pos[str(visitor_id)]
+            user_pos = getattr(self, "_user_pos", None)
+            if user_pos is None:
+                user_pos = self._user_pos = self.users_encoder.id_index()
+            pos = user_pos[str(visitor_id)]
             return self.model.known_user_features([pos])
         record = dict(profile or {})
         record[uid] = visitor_id

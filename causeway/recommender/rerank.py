@@ -21,9 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from causeway import geo
 from causeway.recommender.model import top_k
-
-EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass(frozen=True)
@@ -67,16 +66,9 @@ NO_RERANK = RerankConfig(diversity=0.0, small_provider_boost=0.0, min_small_shar
 
 
 def haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km from one point to arrays of points; [n] float32.
-
-    Computed in float32 (about 1 m of error at city scale) because it runs over the whole
-    catalogue on every request.
-    """
-    p1 = np.float32(math.radians(lat))
-    p2 = np.radians(np.asarray(lats, dtype=np.float32))
-    dl = np.radians(np.asarray(lons, dtype=np.float32)) - np.float32(math.radians(lon))
-    a = np.sin((p2 - p1) * 0.5) ** 2 + np.float32(math.cos(p1)) * np.cos(p2) * np.sin(dl * 0.5) ** 2
-    return np.float32(2 * EARTH_RADIUS_KM) * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    """:func:`causeway.geo.haversine_km` from one point to arrays of points, in float32 (about
+    1 m of error at city scale) because it runs over the whole catalogue on every request; [n]."""
+    return geo.haversine_km(lat, lon, lats, lons, dtype=np.float32)
 
 
 def filter_mask(

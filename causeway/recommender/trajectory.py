@@ -48,17 +48,16 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_expit, logsumexp
 
-EARTH_RADIUS_KM = 6371.0088
+from causeway.geo import haversine_km
+
 MAX_EXACT_ORDER = 16
 
 
 def haversine_matrix(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Great-circle distances in km between all pairs of points: float64 [n, n]."""
-    la = np.radians(np.asarray(lat, dtype=np.float64))
-    lo = np.radians(np.asarray(lon, dtype=np.float64))
-    h = (np.sin((la[:, None] - la[None, :]) / 2) ** 2
-         + np.cos(la)[:, None] * np.cos(la)[None, :] * np.sin((lo[:, None] - lo[None, :]) / 2) ** 2)
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    la = np.asarray(lat, dtype=np.float64)
+    lo = np.asarray(lon, dtype=np.float64)
+    return haversine_km(la[:, None], lo[:, None], la[None, :], lo[None, :])
 
 
 def _check_trajectories(trajectories: Sequence[Sequence[int]], n_pois: int) -> list[np.ndarray]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from geopy.distance import geodesic
 
-EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG), minimises the haversine/geodesic error
+from causeway.geo import haversine_km
 
 
 class Mode(str, enum.Enum):
@@ -97,16 +97,6 @@ class TravelModel(abc.ABC):
     @abc.abstractmethod
     def leg(self, a: LatLon, b: LatLon, mode: Mode) -> Leg:
         """One leg from ``a`` to ``b``."""
-
-
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
-                 lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km (broadcasting over the inputs, degrees in)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dp / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2.0) ** 2
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def _check_points(points: Sequence[LatLon]) -> np.ndarray:

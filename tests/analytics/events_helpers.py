@@ -35,7 +35,8 @@ def event(type_: str = "detail_view", *, attraction_id: int | None = None, age: 
     return doc
 
 
-def encoded(doc: dict[str, Any], *, visitor_id: int | None, received_at: dt.datetime | None = None) -> tuple[str, bytes]:
+def encoded(doc: dict[str, Any], *, visitor_id: int | None,
+            received_at: dt.datetime | None = None) -> tuple[str, bytes]:
     """``doc`` as the API would publish it to the stream."""
     parsed = EventIn.model_validate(doc)
     return str(parsed.event_id), encode(parsed, visitor_id=visitor_id, market=None,

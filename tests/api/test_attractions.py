@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import bearer
 
@@ -27,32 +26,40 @@ def test_near_lists_nearest_first_across_pages(client: TestClient, catalogue: No
     distances = [i["distance_km"] for i in items]
     assert distances == sorted(distances) and distances[-1] <= 100
     assert len({i["id"] for i in items}) == len(items)  # no repeats across pages
-    assert items[0]["name"] in {"Clifton House", "Titanic Belfast", "Dunville Park", "Ulster Museum", "Botanic Gardens"}
+    assert items[0]["name"] == "Belfast City Hall"  # BELFAST is the City Hall
     assert len(items) > 50
     everything = all_pages(client, "/v1/attractions", limit="50")
-    assert len(everything) == 19 + 251 + 4
+    assert len(everything) == 124 + 19 + 251 + 4  # curated core, council, register, venue
     assert [i["id"] for i in everything] == sorted(i["id"] for i in everything)
 
 
 def test_filters(client: TestClient, catalogue: None) -> None:
     castles = client.get("/v1/attractions", params={"category": "castle", "limit": 200}).json()["items"]
     assert castles and all("castle" in i["categories"] for i in castles)
-    museums = client.get("/v1/attractions", params={"q": "titanic"}).json()["items"]
+    museums = client.get("/v1/attractions", params={"q": "titanic", "provider": "visit-belfast-sample"}).json()["items"]
     assert [i["name"] for i in museums] == ["Titanic Belfast"]
+    everywhere = {i["name"] for i in client.get("/v1/attractions", params={"q": "titanic"}).json()["items"]}
+    assert {"Titanic Belfast", "SS Nomadic", "Titanic's Dock and Pump-House"} <= everywhere
     tagged = client.get("/v1/attractions", params={"tag": "grade-a*", "limit": 200}).json()["items"]
     assert tagged and all("grade-a*" in i["tags"] for i in tagged)
     # Ulster Museum is closed on Mondays; Titanic Belfast is open 09:00-18:00 daily.
-    monday = client.get("/v1/attractions", params={"near": BELFAST, "radius_km": 5, "open_at": "2026-11-23T11:00",
-                                                   "category": "museum"}).json()["items"]
-    assert [i["name"] for i in monday] == ["Titanic Belfast"]
-    tuesday = client.get("/v1/attractions", params={"near": BELFAST, "radius_km": 5, "open_at": "2026-11-24T11:00",
-                                                    "category": "museum"}).json()["items"]
-    assert {i["name"] for i in tuesday} == {"Titanic Belfast", "Ulster Museum"}
-    assert client.get("/v1/attractions", params={"wheelchair": "yes"}).json()["items"] == []
+    for provider in ("visit-belfast-sample", "causeway-board"):
+        monday = client.get("/v1/attractions", params={
+            "near": BELFAST, "radius_km": 5, "open_at": "2026-11-23T11:00", "category": "museum",
+            "provider": provider, "limit": 50}).json()["items"]
+        assert "Titanic Belfast" in {i["name"] for i in monday} and "Ulster Museum" not in {i["name"] for i in monday}
+        tuesday = client.get("/v1/attractions", params={
+            "near": BELFAST, "radius_km": 5, "open_at": "2026-11-24T11:00", "category": "museum",
+            "provider": provider, "limit": 50}).json()["items"]
+        assert {"Titanic Belfast", "Ulster Museum"} <= {i["name"] for i in tuesday}
+    step_free = client.get("/v1/attractions", params={"wheelchair": "yes", "limit": 200}).json()["items"]
+    assert step_free and all(i["accessibility"]["wheelchair"] == "yes" for i in step_free)
+    assert {i["provider"]["slug"] for i in step_free} == {"causeway-board"}  # the open data says nothing
 
 
 def test_sparse_fields_and_language(client: TestClient, catalogue: None) -> None:
-    r = client.get("/v1/attractions", params={"q": "titanic", "fields": "id,name,language"},
+    r = client.get("/v1/attractions",
+                   params={"q": "titanic", "provider": "visit-belfast-sample", "fields": "id,name,language"},
                    headers={"Accept-Language": "ga-IE, en;q=0.8"})
     assert r.json()["items"] == [{"id": r.json()["items"][0]["id"], "name": "Titanic Bhéal Feirste", "language": "ga"}]
     att_id = r.json()["items"][0]["id"]
@@ -79,13 +86,15 @@ def test_attraction_carries_estimates_and_provenance(client: TestClient, catalog
     doc = client.get("/v1/attractions/1").json()
     assert doc["name"] == "Giants Causeway" and doc["provider"]["slug"] == "causeway-coast-glens"
     assert doc["estimated"]["opening_hours"].startswith("default:")
-    assert doc["provenance"] == [{"provider": "causeway-coast-glens", "source": "causeway-coast-and-glens-places.geojson",
+    assert doc["provenance"] == [{"provider": "causeway-coast-glens",
+                                  "source": "causeway-coast-and-glens-places.geojson",
                                   "external_id": "1", "last_imported_at": doc["provenance"][0]["last_imported_at"]}]
     assert doc["provenance"][0]["last_imported_at"].endswith(("Z", "+00:00"))
 
 
 def test_problems(client: TestClient, catalogue: None) -> None:
-    r = client.get("/v1/attractions", params={"near": "54.6", "radius_km": 0, "category": "spaceport", "fields": "colour"})
+    r = client.get("/v1/attractions",
+                   params={"near": "54.6", "radius_km": 0, "category": "spaceport", "fields": "colour"})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     fields = {e["field"] for e in r.json()["errors"]}
     assert fields == {"query.near", "query.radius_km", "query.category", "query.fields"}

@@ -128,9 +128,11 @@ def test_dashboard_numbers_match_the_api(server: tuple[str, str]) -> None:
             assert row["visits"] is not None and row["visits"] > 0
             for metric in ("visits", "attention", "impressions", "visitors", "virtual_visits"):
                 assert page.text_content(f'[data-metric="{metric}"]') == _num(row[metric]), metric
-            assert page.text_content('[data-metric="itineraries"]') == _num(api["itineraries"]["summary"]["itineraries"])
+            itineraries = api["itineraries"]["summary"]["itineraries"]
+            assert page.text_content('[data-metric="itineraries"]') == _num(itineraries)
             share = api["dispersal"]["summary"]["lesser_known_visits_share"]
-            assert _pct(page.text_content('[data-metric="lesser_known_visits_share"]')) == pytest.approx(share, abs=6e-4)
+            shown = page.text_content('[data-metric="lesser_known_visits_share"]')
+            assert _pct(shown) == pytest.approx(share, abs=6e-4)
 
             # Simulated data is labelled; withheld cells are counted as the API counts them.
             assert page.is_visible("#simulated")
@@ -162,8 +164,9 @@ def test_dashboard_numbers_match_the_api(server: tuple[str, str]) -> None:
                 assert _pct(text) == pytest.approx(r["impression_share"], abs=6e-4), r["size_class"]
 
             # The map: one dot per attraction; the withheld ones drawn as such.
-            dots = page.eval_on_selector_all("#chart-map circle[data-attraction-id]",
-                                             "els => els.map(e => [Number(e.dataset.attractionId), e.getAttribute('class')])")
+            dots = page.eval_on_selector_all(
+                "#chart-map circle[data-attraction-id]",
+                "els => els.map(e => [Number(e.dataset.attractionId), e.getAttribute('class')])")
             rows = {r["attraction_id"]: r for r in api["dispersal"]["rows"]}
             assert sorted(d[0] for d in dots) == sorted(rows)
             for att, cls in dots:

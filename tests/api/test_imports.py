@@ -17,7 +17,8 @@ def test_venue_imports_its_own_feed_and_waits_for_moderation(client: TestClient,
     assert r.status_code == 200, r.text
     report = r.json()
     assert report["format"] == "osm" and report["counts"]["created"] == 4 and report["counts"]["rejected"] == 3
-    assert {(e["position"], e["field"]) for e in report["rejected"]} == {(4, "tourism"), (5, "geometry"), (6, "wheelchair")}
+    assert {(e["position"], e["field"]) for e in report["rejected"]} == {
+        (4, "tourism"), (5, "geometry"), (6, "wheelchair")}
     # Submitted, not yet public.
     assert client.get("/v1/attractions", params={"q": "titanic"}).json()["items"] == []
     board_view = client.get("/v1/attractions", params={"q": "titanic", "status": "submitted"},
@@ -72,7 +73,8 @@ def test_csv_with_mapping_over_http(client: TestClient, tokens: dict[str, str]) 
                "constants": {"categories": ["gallery"]}}
     client.post("/v1/providers", json={"slug": "galleries", "name": "Galleries", "trusted": True},
                 headers=bearer(tokens["board"]))
-    r = client.post("/v1/providers/galleries/imports", content=b"ref,title,y,x\ng1,Golden Thread Gallery,54.6025,-5.9318\n",
+    r = client.post("/v1/providers/galleries/imports",
+                    content=b"ref,title,y,x\ng1,Golden Thread Gallery,54.6025,-5.9318\n",
                     params={"mapping": json.dumps(mapping), "filename": "galleries.csv"},
                     headers=bearer(tokens["board"]))
     assert r.status_code == 200 and r.json()["counts"]["created"] == 1
@@ -84,7 +86,8 @@ def test_board_merges_and_dismisses_duplicates(client: TestClient, tokens: dict[
     board = bearer(tokens["board"])
     client.post("/v1/providers", json={"slug": "belfast-council", "name": "Belfast City Council",
                                        "size_class": "large", "trusted": True}, headers=board)
-    council_feed = b"id,name,lat,lon\nc1,Belfast Castle,54.6459,-5.9443\nc2,Titanic Belfast Visitor Centre,54.6080,-5.9100\n"
+    council_feed = (b"id,name,lat,lon\nc1,Belfast Castle,54.6459,-5.9443\n"
+                    b"c2,Titanic Belfast Visitor Centre,54.6080,-5.9100\n")
     client.post("/v1/providers/belfast-council/imports", content=council_feed, headers=board)
     r = client.post("/v1/providers/castle-venue/imports", content=OSM, headers=board)
     assert len(r.json()["duplicates"]) == 2

@@ -79,7 +79,8 @@ def test_twelve_megapixel_phone_photo_becomes_renditions_and_tiles_without_gps(
     assert not has_gps(client.get(media["urls"]["file"]).content)
 
 
-def test_small_image_is_ready_at_once_with_placeholders(client: TestClient, tokens: dict[str, str], castle: int) -> None:
+def test_small_image_is_ready_at_once_with_placeholders(client: TestClient, tokens: dict[str, str],
+                                                         castle: int) -> None:
     r = upload(client, castle, tokens["board"], phone_photo(400, 300), caption="Gatehouse at dusk")
     assert r.status_code == 201, r.text
     body = r.json()

@@ -11,7 +11,8 @@ from tests.content.media_files import phone_photo
 
 OSM = (DATA / "belfast-overpass.json").read_bytes()
 COUNCIL = (b"id,name,lat,lon,description,wikidata\n"
-           b"c1,Titanic Belfast Visitor Centre,54.6080,-5.9100,The story of the Titanic where she was built.,Q2393146\n")
+           b"c1,Titanic Belfast Visitor Centre,54.6080,-5.9100,"
+           b"The story of the Titanic where she was built.,Q2393146\n")
 
 
 @pytest.fixture

@@ -103,8 +103,9 @@ def test_metrics_latency_by_route_template_and_events(app_client: TestClient, se
     assert metric(text, "causeway_http_request_duration_seconds_count", route=route, status="404") == seen + 3
     assert "/v1/attractions/11" not in text
     for outcome in ("accepted", "duplicate", "rejected"):
-        delta = (metric(text, "causeway_events_received_total", outcome=outcome)
-                 - metric(before, "causeway_events_received_total", outcome=outcome))
+        delta = metric(text, "causeway_events_received_total", outcome=outcome) - metric(
+            before, "causeway_events_received_total", outcome=outcome
+        )
         assert delta == body[outcome]
     stored = metric(text, "causeway_events_stored_total") - metric(before, "causeway_events_stored_total")
     if settings.redis_url:  # a worker writes them: none yet, one batch waiting in the stream
@@ -117,8 +118,9 @@ def test_metrics_latency_by_route_template_and_events(app_client: TestClient, se
     assert metric(text, "causeway_event_stream_backlog_entries") == 0
 
 
-def test_healthz_is_liveness_and_readyz_checks_dependencies(app_client: TestClient, catalogue: None,
-                                                            session: Session, settings) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_is_liveness_and_readyz_checks_dependencies(
+    app_client: TestClient, catalogue: None, session: Session, settings
+) -> None:  # type: ignore[no-untyped-def]
     assert app_client.get("/healthz").json()["status"] == "ok"
     r = app_client.get("/readyz")
     assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")

@@ -103,7 +103,8 @@ def test_invite_edit_hours_upload_and_wait_for_review(world: dict, shots) -> Non
             names = page.eval_on_selector_all("#attractions tbody th", "els => els.map(e => e.textContent)")
             mine = api.call("/v1/venue/attractions", token)["items"]
             assert sorted(names) == sorted(i["name"] for i in mine) and len(names) == 4
-            assert set(page.eval_on_selector_all("#attractions [data-status]", "els => els.map(e => e.textContent)")) == {"Live"}
+            statuses = page.eval_on_selector_all("#attractions [data-status]", "els => els.map(e => e.textContent)")
+            assert set(statuses) == {"Live"}
             page.wait_for_selector("#kpis [data-metric=visits]")
             shots(page, "portal-attractions", full_page=True)
 
@@ -179,7 +180,8 @@ def test_invite_edit_hours_upload_and_wait_for_review(world: dict, shots) -> Non
             assert page.evaluate("document.activeElement.dataset.edit") == str(castle)
 
             # The board rejects it with a reason: the venue reads it.
-            api.call(f"/v1/board/revisions/{revs[0]['id']}/reject", board, {"reason": "Our survey says 09:00 in summer."})
+            api.call(f"/v1/board/revisions/{revs[0]['id']}/reject", board,
+                     {"reason": "Our survey says 09:00 in summer."})
             page.reload()
             page.wait_for_selector(f'#attractions tr[data-attraction-id="{castle}"] [data-revision-status=rejected]')
             assert "Our survey says 09:00" in page.text_content(f'#attractions tr[data-attraction-id="{castle}"]')

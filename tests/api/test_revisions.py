@@ -90,7 +90,8 @@ def test_board_edits_then_approves_and_later_edits_supersede(client: TestClient,
     second = client.patch(f"/v1/attractions/{att_id}", json={"visit_minutes": 120}, headers=venue).json()
     # One pending revision per attraction; it carries what the first proposed.
     assert {c["field"] for c in second["changes"]} == {"opening_hours", "visit_minutes"}
-    assert client.get(f"/v1/attractions/{att_id}/revisions/{first['id']}", headers=venue).json()["status"] == "superseded"
+    first_now = client.get(f"/v1/attractions/{att_id}/revisions/{first['id']}", headers=venue).json()
+    assert first_now["status"] == "superseded"
     r = client.post(f"/v1/board/revisions/{second['id']}/approve",
                     json={"edits": {"opening_hours": "Mo-Su 09:30-17:00"}}, headers=board)
     assert r.status_code == 200, r.text
@@ -199,7 +200,8 @@ def test_unpublished_records_are_edited_in_place_and_submitted_by_the_venue(
     # Validation and required fields on create.
     r = client.post("/v1/attractions", headers=venue, json={"name": {"en": "Nowhere"}})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.location"
-    r = client.post("/v1/attractions", headers=board, json={"name": {"en": "X"}, "location": {"lat": 54.6, "lon": -5.9}})
+    r = client.post("/v1/attractions", headers=board,
+                    json={"name": {"en": "X"}, "location": {"lat": 54.6, "lon": -5.9}})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.provider"
 
 

@@ -122,8 +122,9 @@ def test_hours_per_day_as_a_person_reads_them(client: TestClient, catalogue: Non
             assert re.fullmatch(r"\d\d:\d\d", w["opens"]) and re.fullmatch(r"\d\d:\d\d", w["closes"])
             assert w["opens"] < w["closes"]
     # Too long, reversed, unknown.
-    assert client.get(f"/v1/attractions/{found['id']}/hours", params={"from": "2026-07-01", "to": "2026-09-01"}).status_code == 422
-    assert client.get(f"/v1/attractions/{found['id']}/hours", params={"from": "2026-07-02", "to": "2026-07-01"}).status_code == 422
+    hours = f"/v1/attractions/{found['id']}/hours"
+    assert client.get(hours, params={"from": "2026-07-01", "to": "2026-09-01"}).status_code == 422
+    assert client.get(hours, params={"from": "2026-07-02", "to": "2026-07-01"}).status_code == 422
     assert client.get("/v1/attractions/999999/hours").status_code == 404
 
 

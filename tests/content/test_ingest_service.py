@@ -41,7 +41,8 @@ def test_reimport_is_idempotent_and_tracks_changes(session: Session) -> None:
     assert again.counts["unchanged"] == 3 and again.counts["created"] == again.counts["updated"] == 0
     assert {a.external_id: (a.version, a.updated_at) for a in session.scalars(select(Attraction))} == before
 
-    changed = FEED.replace(b"Titanic Belfast", b"Titanic Belfast Experience").replace(b"2,Belfast Castle,54.6424,-5.9423,castle\n", b"")
+    changed = (FEED.replace(b"Titanic Belfast", b"Titanic Belfast Experience")
+               .replace(b"2,Belfast Castle,54.6424,-5.9423,castle\n", b""))
     third = run_import(session, p, changed, source="feed.csv")
     session.commit()
     assert third.counts == {"rows": 2, "created": 0, "updated": 1, "proposed": 0, "unchanged": 1, "archived": 1,
@@ -122,7 +123,8 @@ def test_reimport_of_a_published_record_becomes_a_revision(session: Session) -> 
     titanic = session.scalar(select(Attraction).where(Attraction.external_id == "3"))
     titanic.status = "published"
     session.flush()
-    changed = FEED.replace(b"3,Titanic Belfast,54.6081,-5.9099,museum", b"3,Titanic Belfast Experience,54.6081,-5.9099,museum")
+    changed = FEED.replace(b"3,Titanic Belfast,54.6081,-5.9099,museum",
+                           b"3,Titanic Belfast Experience,54.6081,-5.9099,museum")
     report = run_import(session, p, changed, source="feed.csv")
     assert report.counts["proposed"] == 1 and report.counts["updated"] == 0
     assert titanic.name == {"en": "Titanic Belfast"} and titanic.version == 1  # live record untouched
@@ -145,13 +147,15 @@ def test_trusted_providers_changes_apply_and_are_recorded(session: Session) -> N
     run_import(session, p, FEED.replace(b"Titanic Belfast", b"Titanic Belfast Experience"), source="feed.csv")
     rev = session.scalar(select(Revision))
     assert rev.status == "approved" and rev.kind == "import" and rev.author == "import:feed.csv"
-    assert rev.fields["name"] == {"en": "Titanic Belfast Experience"} and rev.before["name"] == {"en": "Titanic Belfast"}
+    assert rev.fields["name"] == {"en": "Titanic Belfast Experience"}
+    assert rev.before["name"] == {"en": "Titanic Belfast"}
 
 
 def test_demo_load_and_duplicates_against_unseen_feeds(session: Session) -> None:
     reports = demo.load(session)
     session.commit()
-    ccg, dfc = reports
+    ccg, dfc, core = reports
+    assert core.provider == "causeway-board" and core.counts["rejected"] == 0
     assert ccg.counts["created"] == 19 and ccg.counts["rejected"] == 0
     # The register lists AN-179 twice (Botanic Gardens Park and Alexandra Park): a real defect.
     assert dfc.counts["created"] == 251 and dfc.counts["rejected"] == 1
@@ -204,7 +208,8 @@ def test_dismiss(session: Session) -> None:
     a = make_provider(session, "aaa")
     b = make_provider(session, "bbb")
     run_import(session, a, b"id,name,lat,lon\n1,Ormeau Park,54.5857,-5.9157\n", source="a.csv")
-    report = run_import(session, b, b"id,name,lat,lon\n1,Ormeau Park,54.5860,-5.9150\n2,Far away Ormeau Park,54.7,-5.9\n", source="b.csv")
+    report = run_import(session, b, b"id,name,lat,lon\n1,Ormeau Park,54.5860,-5.9150\n"
+                        b"2,Far away Ormeau Park,54.7,-5.9\n", source="b.csv")
     assert len(report.duplicates) == 1  # the namesake 12 km away is not a candidate
     cand = session.get(DuplicateCandidate, report.duplicates[0]["candidate_id"])
     dedup.dismiss(session, cand, decided_by="board:1")

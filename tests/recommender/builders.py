@@ -28,7 +28,7 @@ def make_events(items: pd.DataFrame, n_users: int = 60, per_user: int = 6,
                 seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Users u0.. each love one category and visit only its items (checkerboard data)."""
     rng = np.random.default_rng(seed)
-    by_cat = {c: items.loc[items["categories"].map(lambda x: x[0] == c), "attraction_id"].tolist()
+    by_cat = {c: items.loc[items["categories"].map(lambda x, c=c: x[0] == c), "attraction_id"].tolist()
               for c in CATEGORIES}
     users, events = [], []
     for u in range(n_users):

@@ -127,7 +127,7 @@ def test_cli_item_cold_json(tmp_path, capsys):
                                       "theme of history", "theme popularity + geo",
                                       cs.HYBRID, cs.HYBRID_GEO}
     assert report["n_test_pairs"] == sum(f["test_users"] for f in report["folds"]) > 0
-    for method, d in report["paired_ndcg@10"].items():
+    for d in report["paired_ndcg@10"].values():
         assert d["se"] >= 0 and d["n"] == report["n_test_pairs"]
     text = cs.format_item_cold(report)
     assert "| LightFM hybrid + geo |" in text

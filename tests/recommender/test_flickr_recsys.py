@@ -4,7 +4,6 @@ import argparse
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from causeway.recommender.evaluation import flickr_recsys as fr
@@ -137,7 +136,6 @@ def test_rolling_validation_folds_step_back_in_time(tmp_path):
     users = set(test["user"].tolist())
     first, second = fr.validation_folds(city, train, users, n_users, n_folds=2)
     assert set(second.train.index) < set(first.train.index) < set(train.index)
-    times = train.set_index(["user", "seq"])["time"]
     held_first = set(train.index) - set(first.train.index)
     held_second = set(first.train.index) - set(second.train.index)
     assert held_first and held_second

@@ -54,7 +54,7 @@ def test_best_order_is_exact():
         w = rng.normal(size=(k, k))
         np.fill_diagonal(w, 0)
 
-        def value(order):
+        def value(order, w=w, k=k):
             return sum(w[order[i], order[j]] for i in range(k) for j in range(i + 1, k))
 
         brute = max(value(p) for p in itertools.permutations(range(k)))

@@ -168,17 +168,13 @@ def venue_request(request: Request, slug: str, db: DbSession, settings: Settings
                   principal: OptionalPrincipal, f: FiltersDep) -> Request_:
     if principal is None:
         raise Unauthorized("this endpoint needs a bearer token")
-    if principal.role is Role.venue:
-        own = db.get(Provider, principal.provider_id) if principal.provider_id is not None else None
-        if own is None or own.slug != slug:
-            raise Forbidden("a venue token sees only its own provider's analytics")
-        provider = own
-    elif principal.role in (Role.board, Role.admin):
-        provider = providers.get_by_slug(db, slug)
-        if provider is None:
-            raise NotFound(f"provider {slug} does not exist")
-    else:
+    if principal.role is not Role.venue and not principal.is_board:
         raise Forbidden(f"a {principal.role.value} token cannot do this; needs venue, board or admin")
+    provider = providers.get_by_slug(db, slug)
+    if not principal.is_board and (provider is None or not principal.may_manage(provider.id)):
+        raise Forbidden("a venue token sees only its own provider's analytics")  # unknown slugs too: no probing
+    if provider is None:
+        raise NotFound(f"provider {slug} does not exist")
     _check_attractions(db, f.attractions, provider)
     return Request_(_scope(f, settings, (provider.id,)), settings, request.app.state.analytics_cache,
                     _format(f), "venue")

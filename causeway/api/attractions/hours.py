@@ -40,7 +40,8 @@ class Hours(BaseModel):
     attraction_id: int
     timezone: str
     opening_hours: str | None = Field(description="the expression evaluated (OSM syntax)")
-    estimated: bool = Field(description="the hours are a category default, not the provider's")
+    estimated: bool = Field(description="the hours are an estimate (a category default, or marked as an "
+                                       "estimate by the provider's feed), not confirmed by the venue")
     days: list[DayHours] = Field(description="empty when the attraction has no opening hours")
 
 
@@ -51,7 +52,8 @@ def _hhmm(t: dt.datetime, day: dt.date) -> str:
 @router.get("/{attraction_id}/hours", response_model=Hours, summary="Opening hours per day",
             responses={404: {"description": "No such published attraction"}})
 def get_hours(request: Request, attraction_id: int, db: DbSession, settings: SettingsDep,
-              start: Annotated[dt.date | None, Query(alias="from", description="first local day; default today")] = None,
+              start: Annotated[dt.date | None,
+                               Query(alias="from", description="first local day; default today")] = None,
               to: Annotated[dt.date | None, Query(description=f"last local day (at most {MAX_DAYS} days); "
                                                               "default a week from `from`")] = None,
               ) -> Response:

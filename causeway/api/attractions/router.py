@@ -37,7 +37,6 @@ from causeway.api.http import (
     one_of,
     pick,
 )
-from causeway.auth.models import Role
 from causeway.auth.service import Principal
 from causeway.content import catalogue, revisions, taxonomy
 from causeway.content.models import Attraction, Revision, Status
@@ -83,7 +82,8 @@ def list_attractions(
                         AfterValidator(categories)] = None,
     tag: Annotated[list[str] | None, Query(description="free tag(s); all must match"),
                    AfterValidator(csv_list)] = None,
-    q: Annotated[str | None, Query(min_length=2, max_length=100, description="words in name, description, tags")] = None,
+    q: Annotated[str | None,
+                 Query(min_length=2, max_length=100, description="words in name, description, tags")] = None,
     near: Annotated[str | None, Query(description="lat,lon: nearest first", examples=["54.597,-5.930"]),
                     AfterValidator(lat_lon)] = None,
     radius_km: Annotated[float, Query(gt=0, le=500, description="with `near`")] = 25.0,
@@ -102,7 +102,7 @@ def list_attractions(
 ) -> Response:
     """Attractions matching the filters, nearest first with `near`, in pages."""
     statuses = tuple(status or [Status.published.value])
-    if status and (principal is None or principal.role not in (Role.board, Role.admin)):
+    if status and (principal is None or not principal.is_board):
         raise Unprocessable("only board tokens may filter by status",
                             errors=[{"field": "query.status", "message": "board only"}])
     query = catalogue.Query(
@@ -135,8 +135,7 @@ def get_attraction(request: Request, attraction_id: IdPath, db: DbSession, setti
         att = catalogue.get(db, att.merged_into_id)
     visible = att is not None and (
         att.status == Status.published.value
-        or (principal is not None and principal.role in (Role.board, Role.admin))
-        or (principal is not None and principal.role is Role.venue and principal.provider_id == att.provider_id))
+        or (principal is not None and principal.may_manage(att.provider_id)))
     if not visible or att is None:
         raise NotFound(f"attraction {attraction_id} does not exist or is not published")
     doc = render(att, languages(accept_language), settings)
@@ -162,8 +161,7 @@ def editable(db: DbSession, attraction_id: int, principal: Principal) -> Attract
 
     Another provider's attraction is a 404, the same as one that does not exist."""
     att = catalogue.get(db, attraction_id)
-    mine = att is not None and (principal.role in (Role.board, Role.admin) or (
-        principal.role is Role.venue and principal.provider_id == att.provider_id))
+    mine = att is not None and principal.may_manage(att.provider_id)
     if att is None or not mine:
         raise NotFound(f"attraction {attraction_id} does not exist")
     if att.merged_into_id is not None:
@@ -238,7 +236,7 @@ def edit_attraction(attraction_id: IdPath, body: AttractionEdit, db: DbSession, 
     provider's edits apply at once.
     """
     att = editable(db, attraction_id, principal)
-    by_board = principal.role in (Role.board, Role.admin)
+    by_board = principal.is_board
     expected = body.version if body.version is not None else if_match_version(if_match)
     status = body.status
     if status is not None and not by_board and not (

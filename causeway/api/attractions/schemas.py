@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "id": 8, "name": "Dunluce Castle", "language": "en",
     "description": None,
     "categories": ["castle", "history"], "tags": [],
@@ -80,7 +81,9 @@ class AttractionRead(BaseModel):
     wikidata: str | None
     provider: ProviderRef
     estimated: dict[str, str] = Field(
-        description="fields filled from category defaults or keyword rules, not from the provider")
+        description="fields that are estimates: filled from category defaults (`default:<category>`) or "
+                    "keyword rules (`keywords`), or marked by the provider's feed as its own estimate "
+                    "(`estimate:provider`)")
     provenance: list[Provenance]
     status: str
     version: int

@@ -11,10 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from causeway.analytics.consumer import TRANSIENT, Writer
 from causeway.analytics.intake import Limits, ingest
 from causeway.analytics.stream import EventStream, Receipt
-from causeway.api.deps import DbSession, SettingsDep, VisitorPrincipal, rate_limit
-from causeway.api.errors import Unauthorized, Unprocessable
-from causeway.api.events.schemas import EventBatchIn, EventBatchRead, ReceiptRead
-from causeway.auth.models import Visitor
+from causeway.api.deps import CurrentVisitor, DbSession, SettingsDep, VisitorPrincipal, rate_limit
+from causeway.api.errors import Unprocessable
+from causeway.api.events.schemas import EventBatchIn, EventBatchRead, EventResultRead, ReceiptRead
 
 log = logging.getLogger("causeway.api.events")
 router = APIRouter(prefix="/v1/events", tags=["events"], dependencies=[Depends(rate_limit)])
@@ -35,7 +34,7 @@ def _receipt(receipt: Receipt, entry: str | None) -> ReceiptRead:
 @router.post("", response_model=EventBatchRead, summary="Report what the visitor did",
              responses={503: {"description": "The event stream is unreachable: re-send the batch later"}})
 def post_events(batch: EventBatchIn, request: Request, db: DbSession, settings: SettingsDep,
-                principal: VisitorPrincipal, stream: EventStreamDep) -> EventBatchRead:
+                visitor: CurrentVisitor, stream: EventStreamDep) -> EventBatchRead:
     """A batch of events, each answered `accepted`, `duplicate` or `rejected` (with a reason).
 
     Re-sending is always safe: an event id is counted once, however often it arrives.
@@ -45,15 +44,12 @@ def post_events(batch: EventBatchIn, request: Request, db: DbSession, settings: 
     if len(batch.events) > settings.event_batch_max:
         message = f"at most {settings.event_batch_max} events per batch; got {len(batch.events)}"
         raise Unprocessable(message, errors=[{"field": "body.events", "message": message}])
-    visitor = db.get(Visitor, principal.visitor_id)
-    if visitor is None:
-        raise Unauthorized("this visitor no longer exists")
     report = ingest(db, stream, batch.events, visitor_id=visitor.id, profile=visitor.profile,
                     now=dt.datetime.now(dt.UTC), limits=Limits.from_settings(settings))
     receipt = report.receipt
     if _drain(request, stream):  # embedded default: written before the answer leaves
         receipt = stream.receipt()
-    return EventBatchRead(**report.counts, results=[r.__dict__ for r in report.results],
+    return EventBatchRead(**report.counts, results=[EventResultRead(**vars(r)) for r in report.results],
                           receipt=_receipt(receipt, report.entry))
 
 

@@ -18,7 +18,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from causeway.api.errors import ApiError, NotFound
-from causeway.api.media.router import CORS, cache_headers, not_modified, served
+from causeway.api.http import not_modified
+from causeway.api.media.router import CORS, cache_headers, served
 from causeway.content.media import iiif
 from causeway.content.media.models import MediaKind
 from causeway.content.media.runtime import MediaRuntime, Served

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/providers/{slug}/imports", tags=["imports"],
                    dependencies=[Depends(rate_limit)])
 Uploader = Annotated[Principal, Depends(require(Role.venue, Role.board, Role.admin))]
 
-REPORT_EXAMPLE = {
+REPORT_EXAMPLE: dict[str, Any] = {
     "provider": "ulster-museum", "source": "feed.jsonld", "format": "jsonld", "dry_run": False,
     "full": True, "counts": {"rows": 3, "created": 2, "updated": 0, "proposed": 0, "unchanged": 0, "archived": 0,
                              "rejected": 1}, "new_status": "submitted",
@@ -52,7 +52,7 @@ def _provider_for(db: DbSession, slug: str, principal: Principal) -> Provider:
     provider = providers.get_by_slug(db, slug)
     if provider is None:
         raise NotFound(f"provider {slug!r} does not exist")
-    if principal.role is Role.venue and principal.provider_id != provider.id:
+    if not principal.may_manage(provider.id):
         raise Forbidden("a venue token can import only for its own provider")
     return provider
 

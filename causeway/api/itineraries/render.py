@@ -63,7 +63,7 @@ def render(found: Found) -> dict[str, Any]:
                 "start": _at(date, s["start"], tz), "end": _at(date, s["end"], tz),
                 "departure": _at(date, s["departure"], tz), "travel": _leg(s["leg"]),
                 "score": round(s["score"], 3) if c else None,
-                "must_see": bool(c) and c["id"] in must, "done": bool(s.get("done"))})
+                "must_see": c is not None and c["id"] in must, "done": bool(s.get("done"))})
         resumed = d.get("resumed")
         days.append({
             "date": date, "start": _at(date, spec["start_min"], tz), "end": _at(date, d["end_min"], tz),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -14,7 +14,7 @@ from causeway.itineraries.service import Ask, DayAsk, EditsAsk, LunchAsk
 
 TravelMode = Literal["walking", "cycling", "driving", "public_transport"]
 
-CREATE_EXAMPLE = {
+CREATE_EXAMPLE: dict[str, Any] = {
     "days": [{"date": "2026-07-14"}, {"date": "2026-07-15", "start": "09:30", "end": "17:00"},
              {"date": "2026-07-16"}],
     "travel_modes": ["walking", "public_transport"], "interests": ["history", "food"],
@@ -71,7 +71,8 @@ class ItineraryCreate(BaseModel):
     must_see: list[Id] = Field(default_factory=list, max_length=50, description="attraction ids")
     exclude: list[Id] = Field(default_factory=list, max_length=1000, description="attraction ids")
     lunch: LunchIn | None = None
-    time_limit: float | None = Field(None, gt=0, allow_inf_nan=False, description="seconds of search; default from settings")
+    time_limit: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                     description="seconds of search; default from settings")
     wheelchair: bool | None = Field(None, description="leave out places without wheelchair access; "
                                                       "default: the profile's")
 
@@ -143,7 +144,8 @@ class StopRead(BaseModel):
     end: dt.datetime
     departure: dt.datetime
     travel: Leg = Field(description="the leg that brings you here")
-    score: float | None
+    score: float | None = Field(description="the visit's value to the planner: the visitor's score "
+                                            "for the place (0..1) times the hours the visit takes")
     must_see: bool
     done: bool = Field(description="visited before the re-plan that made this version")
 
@@ -169,7 +171,7 @@ class DayRead(BaseModel):
 class UnplannedRead(BaseModel):
     attraction_id: int
     name: str
-    score: float
+    score: float = Field(description="the visit's value (score times hours of visit), as for a stop")
     reason: str = Field(description="closed_on_all_stay_days, too_far_to_reach_within_the_day, "
                                     "not_enough_time or not_wheelchair_accessible")
     detail: str

@@ -14,8 +14,7 @@ from pydantic import BaseModel, Field
 from causeway.api.deps import DbSession, OptionalPrincipal, SettingsDep, rate_limit
 from causeway.api.params import IdPath
 from causeway.api.errors import ApiError, Forbidden, NotFound, Unauthorized
-from causeway.api.http import etag_json, languages
-from causeway.auth.models import Role
+from causeway.api.http import etag_json, languages, not_modified
 from causeway.auth.service import Principal, resolve
 from causeway.bounds import MAX_POSITION, Position
 from causeway.content import catalogue
@@ -51,14 +50,18 @@ def _base(request: Request) -> str:
 
 
 def _may_manage(principal: Principal | None, att: Attraction) -> bool:
-    return principal is not None and (principal.role in (Role.board, Role.admin) or (
-        principal.role is Role.venue and principal.provider_id == att.provider_id))
+    return principal is not None and principal.may_manage(att.provider_id)
+
+
+def _manager(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise Unauthorized("managing media needs a venue or board token")
+    return principal
 
 
 def _managed(db: DbSession, attraction_id: int, principal: Principal | None) -> Attraction:
     """The attraction, if ``principal`` may change its media (its venue, or the board)."""
-    if principal is None:
-        raise Unauthorized("managing media needs a venue or board token")
+    principal = _manager(principal)
     att = catalogue.get(db, attraction_id)
     if att is None:
         raise NotFound(f"attraction {attraction_id} does not exist")
@@ -124,15 +127,16 @@ def upload(request: Request, attraction_id: IdPath, db: DbSession, settings: Set
                description="Creative Commons / RightsStatements.org URI, or CC-BY-4.0")] = None,
            position: Annotated[int | None, Form(ge=0, le=MAX_POSITION)] = None,
            duration: Annotated[float | None, Form(
-               gt=0, le=MAX_DURATION, allow_inf_nan=False, description="seconds, when the file does not say (WebM)")] = None,
+               gt=0, le=MAX_DURATION, allow_inf_nan=False,
+               description="seconds, when the file does not say (WebM)")] = None,
            width: Annotated[int | None, Form(gt=0, le=MAX_SIDE)] = None,
            height: Annotated[int | None, Form(gt=0, le=MAX_SIDE)] = None,
            identifier: Annotated[str | None, Form(description="keep the IIIF identifier an image had on a previous "
                                                               "server (default: a new UUID)")] = None) -> Response:
     """Validate by content, process (large images in the background: `status` is `pending`
     until `ready`), and return the media resource. Venue of the attraction's provider, or board."""
-    att = _managed(db, attraction_id, principal)
-    assert principal is not None
+    who = _manager(principal)
+    att = _managed(db, attraction_id, who)
     lang = settings.default_language
     try:
         upload_ = service.Upload(
@@ -141,7 +145,7 @@ def upload(request: Request, attraction_id: IdPath, db: DbSession, settings: Set
             caption=service.texts(_json_field(caption, "caption"), field="caption", default_language=lang),
             licence=service.licence_uri(licence), position=position, duration=duration, width=width, height=height,
             identifier=identifier)
-        asset = service.create(db, media, att, upload_, file.file, uploaded_by=principal.label)
+        asset = service.create(db, media, att, upload_, file.file, uploaded_by=who.label)
     except service.MediaError as exc:
         raise MediaProblem(exc) from exc
     location = f"/v1/attractions/{attraction_id}/media/{asset.id}"
@@ -256,8 +260,7 @@ async def served(request: Request, identifier: str) -> Served:
                 with request.app.state.sessionmaker() as session:
                     return resolve(session, auth[7:].strip())
             principal = await run_in_threadpool(who)
-        if principal is None or not (principal.role in (Role.board, Role.admin) or (
-                principal.role is Role.venue and principal.provider_id == asset.provider_id)):
+        if principal is None or not principal.may_manage(asset.provider_id):
             raise NotFound(f"no media {identifier!r}", headers=CORS)
     return asset
 
@@ -265,11 +268,6 @@ async def served(request: Request, identifier: str) -> Served:
 def cache_headers(asset: Served, etag: str, max_age: int) -> dict[str, str]:
     scope = "public" if asset.public else "private"
     return {**CORS, "ETag": etag, "Cache-Control": f"{scope}, max-age={max_age}"}
-
-
-def not_modified(request: Request, etag: str) -> bool:
-    inm = request.headers.get("if-none-match")
-    return bool(inm) and (inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")])
 
 
 def _file(request: Request, media: MediaRuntime, asset: Served, sha: str, media_type: str) -> Response:

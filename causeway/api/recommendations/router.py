@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import AfterValidator, BaseModel
 from sqlalchemy import select
 
-from causeway.api.deps import DbSession, SettingsDep, VisitorPrincipal, rate_limit
-from causeway.api.errors import NotFound, ServiceUnavailable
+from causeway.api.deps import CurrentVisitor, DbSession, SettingsDep, rate_limit
+from causeway.api.errors import ServiceUnavailable
 from causeway.api.http import categories, languages, lat_lon, pick
 from causeway.auth import profile as profile_model
-from causeway.auth.models import Visitor
 from causeway.content.models import Attraction
 from causeway.recommendations.service import NoModel, RecommendationService
 
@@ -50,7 +49,7 @@ class Recommendations(BaseModel):
 
 @router.get("", response_model=Recommendations, summary="Recommendations for me")
 def recommend(
-    request: Request, db: DbSession, settings: SettingsDep, principal: VisitorPrincipal,
+    request: Request, db: DbSession, settings: SettingsDep, visitor: CurrentVisitor,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     category: Annotated[list[str] | None, Query(description="only these categories (any of them)"),
                         AfterValidator(categories)] = None,
@@ -68,9 +67,6 @@ def recommend(
     """Attractions ranked for you from your interests, stay, base and what you did in the
     app, with the reasons for each. Places closed for your whole stay, out of reach, or
     not step-free when you need it are filtered out before ranking."""
-    visitor = db.get(Visitor, principal.visitor_id)
-    if visitor is None:
-        raise NotFound("this visitor no longer exists")
     profile = profile_model.read(visitor.profile)
     service: RecommendationService = request.app.state.recommender
     try:
@@ -84,7 +80,7 @@ def recommend(
     ids = [int(r.attraction_id) for r in recs]
     rows = {a.id: a for a in db.scalars(select(Attraction).where(Attraction.id.in_(ids)))} if ids else {}
     langs = languages(accept_language) or profile.languages
-    items = []
+    items: list[Item] = []
     for r in recs:
         att = rows.get(int(r.attraction_id))
         if att is None:  # archived since the catalogue snapshot

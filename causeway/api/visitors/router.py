@@ -6,12 +6,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from causeway.analytics.erasure import erase_visitor_events
-from causeway.api.deps import DbSession, VisitorPrincipal, rate_limit
+from causeway.api.deps import CurrentVisitor, DbSession, rate_limit
 from causeway.api.events.router import EventStreamDep
-from causeway.api.errors import NotFound
 from causeway.auth import profile as profile_model
 from causeway.auth.profile import Profile
-from causeway.auth.models import Visitor
 from causeway.auth.service import register_visitor
 
 router = APIRouter(prefix="/v1/visitors", tags=["visitors"], dependencies=[Depends(rate_limit)])
@@ -34,13 +32,11 @@ def create_visitor(db: DbSession) -> VisitorCreated:
 
 
 @router.delete("/me", status_code=204, summary="Forget me")
-def delete_me(db: DbSession, principal: VisitorPrincipal, events: EventStreamDep) -> None:
+def delete_me(db: DbSession, visitor: CurrentVisitor, events: EventStreamDep) -> None:
     """Delete the calling visitor, its profile and its tokens. Their events stay counted in
     aggregates but are unlinked, including those still queued for writing."""
-    erase_visitor_events(db, events, principal.visitor_id)
-    visitor = db.get(Visitor, principal.visitor_id)
-    if visitor is not None:
-        db.delete(visitor)
+    erase_visitor_events(db, events, visitor.id)
+    db.delete(visitor)
 
 
 class Me(BaseModel):
@@ -49,19 +45,13 @@ class Me(BaseModel):
 
 
 @router.get("/me", response_model=Me, summary="The calling visitor and their profile")
-def get_me(db: DbSession, principal: VisitorPrincipal) -> Me:
-    visitor = db.get(Visitor, principal.visitor_id)
-    if visitor is None:
-        raise NotFound("this visitor no longer exists")
+def get_me(visitor: CurrentVisitor) -> Me:
     return Me(visitor_id=visitor.id, profile=profile_model.read(visitor.profile))
 
 
 @router.put("/me/profile", response_model=Me, summary="State interests, stay, base and needs")
-def put_profile(body: Profile, db: DbSession, principal: VisitorPrincipal) -> Me:
+def put_profile(body: Profile, visitor: CurrentVisitor) -> Me:
     """Replace the profile as a whole. Recommendations and itineraries use it from the next
     request on; nothing of it is ever shown to venues or the board."""
-    visitor = db.get(Visitor, principal.visitor_id)
-    if visitor is None:
-        raise NotFound("this visitor no longer exists")
     visitor.profile = body.model_dump(mode="json", exclude_none=True)
     return Me(visitor_id=visitor.id, profile=body)

@@ -33,7 +33,7 @@ def draw(size: int, *, maskable: bool) -> Image.Image:
     centres = [(0, -1.5 * r), (-w / 2, 0), (w / 2, 0), (-w, 1.5 * r), (0, 1.5 * r), (w, 1.5 * r)]
     for i, (x, y) in enumerate(centres):  # a pyramid of six columns, centred
         d.polygon(_hexagon(big / 2 + x, big / 2 + y - 0.05 * r, r * 0.9), fill=SHADE if i in (1, 5) else COLUMN)
-    return img.resize((size, size), Image.LANCZOS)
+    return img.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def main() -> None:

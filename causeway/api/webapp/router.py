@@ -23,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from causeway.api.errors import NotFound
+from causeway.api.http import not_modified
 from causeway.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -97,7 +98,8 @@ class Webapp:
 
     @cached_property
     def precache(self) -> list[str]:
-        shell = ["/app/"] + [f"/app/{name}" for name in self.files if name != "index.html" and name not in NOT_PRECACHED]
+        shell = ["/app/"] + [f"/app/{name}" for name in self.files
+                             if name != "index.html" and name not in NOT_PRECACHED]
         vendor = [f"/app/vendor/{v}" for v in VENDOR_PRECACHE if self.vendor_file(*v.split("/", 1))]
         return shell + vendor
 
@@ -130,23 +132,16 @@ class Webapp:
         re-checks what the page has just downloaded: answered with headers only)."""
         tag = self.etag(path)
         headers = {**self.headers, "ETag": tag}
-        if _matches(request.headers.get("if-none-match"), tag):
+        if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         return FileResponse(path, media_type=media_type, headers=headers)
 
     @cached_property
     def config(self) -> dict[str, object]:
-        return {"tiles": {"url": self.settings.webapp_tile_url,
-                          "attribution": self.settings.webapp_tile_attribution} if self.settings.webapp_tile_url else None,
+        tiles = ({"url": self.settings.webapp_tile_url, "attribution": self.settings.webapp_tile_attribution}
+                 if self.settings.webapp_tile_url else None)
+        return {"tiles": tiles,
                 "timezone": self.settings.timezone, "default_language": self.settings.default_language}
-
-
-def _matches(if_none_match: str | None, tag: str) -> bool:
-    """If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes do not matter."""
-    if not if_none_match:
-        return False
-    offered = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in offered or tag in offered
 
 
 def _webapp(request: Request) -> Webapp:

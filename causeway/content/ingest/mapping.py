@@ -13,7 +13,11 @@ A mapping is JSON::
 
 A field's source is a column name, or a template with ``{column}`` placeholders; a part in
 ``[...]`` is dropped when one of its columns is empty. Columns
-named ``name:xx`` / ``description:xx`` give other languages. Without a mapping, columns that
+named ``name:xx`` / ``description:xx`` give other languages. A target ``extra.key`` keeps a
+column the catalogue has no field for in the attraction's ``extra`` (e.g.
+``"extra.popularity_tier": "tier"``). ``estimated`` names the fields whose values are the
+provider's own estimates (``opening_hours; visit_minutes``): they are flagged as such in the
+API, like category defaults. Without a mapping, columns that
 already carry canonical names (or common aliases such as ``latitude``) are used.
 """
 
@@ -30,7 +34,7 @@ from causeway.content.ingest.base import FeedUnreadable, load_json
 CANONICAL = (
     "external_id", "name", "description", "categories", "tags", "lat", "lon", "address", "town",
     "postcode", "website", "phone", "email", "image_url", "wikidata", "opening_hours", "visit_minutes",
-    "price_band", "wheelchair",
+    "price_band", "wheelchair", "estimated",
 )
 ALIASES: dict[str, tuple[str, ...]] = {
     "external_id": ("id", "ref", "ref_no", "identifier", "objectid", "code"),
@@ -45,6 +49,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "town": ("city", "locality"),
 }
 _LANG_FIELD = re.compile(r"^(name|description):([a-z]{2,3})$")
+_EXTRA_FIELD = re.compile(r"^extra\.([a-z][a-z0-9_]{0,39})$")
 
 
 @dataclass
@@ -74,7 +79,7 @@ class Mapping:
             raise FeedUnreadable(f"mapping has unknown keys: {', '.join(sorted(unknown))}")
         fields = doc.get("fields", {})
         for target in fields:
-            if target not in CANONICAL and not _LANG_FIELD.match(target):
+            if target not in CANONICAL and not _LANG_FIELD.match(target) and not _EXTRA_FIELD.match(target):
                 raise FeedUnreadable(f"mapping field {target!r} is not one of: {', '.join(CANONICAL)}")
         return cls(fields=dict(fields), constants=dict(doc.get("constants", {})),
                    tags=list(doc.get("tags", [])), title_case=list(doc.get("title_case", [])),
@@ -114,8 +119,11 @@ class Mapping:
             if value in (None, ""):
                 continue
             m = _LANG_FIELD.match(target)
+            extra = _EXTRA_FIELD.match(target)
             if m:
                 out[m.group(1)][m.group(2)] = value
+            elif extra:
+                out.setdefault("extra", {})[extra.group(1)] = value
             elif target in ("name", "description"):
                 out[target][self.language] = value
             else:

@@ -26,7 +26,7 @@ from causeway.content.ingest.jsonld import read_jsonld
 from causeway.content.ingest.mapping import Mapping
 from causeway.content.ingest.osm import read_osm
 from causeway.content.ingest.tabular import read_csv, read_geojson
-from causeway.content.ingest.validate import AttractionIn, validate_row
+from causeway.content.ingest.validate import PROVIDER_ESTIMATE, AttractionIn, validate_row
 from causeway.content import revisions
 from causeway.content.models import (
     Attraction,
@@ -194,8 +194,10 @@ def run_import(session: Session, provider: Provider, data: bytes, *, source: str
 
 
 def _proposable(rec: AttractionIn) -> dict[str, Any]:
-    """A feed row's fields as a proposal: estimates (category defaults) are not proposed."""
-    return {k: v for k, v in revisions.record_fields(rec).items() if k not in rec.defaults_applied}
+    """A feed row's fields as a proposal: category defaults are not proposed (the provider's
+    own estimates are: they are its values)."""
+    return {k: v for k, v in revisions.record_fields(rec).items()
+            if rec.defaults_applied.get(k, PROVIDER_ESTIMATE) == PROVIDER_ESTIMATE}
 
 
 def _restorable(att: Attraction) -> bool:

@@ -19,6 +19,9 @@ _LANG = re.compile(r"^[a-z]{2,3}$")
 _WIKIDATA = re.compile(r"^Q\d+$")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# Fields a feed may mark as its own estimate (``estimated``), and how they are flagged.
+ESTIMABLE = ("opening_hours", "visit_minutes", "price_band", "wheelchair")
+PROVIDER_ESTIMATE = "estimate:provider"
 _WHEELCHAIR = {"yes": "yes", "true": "yes", "designated": "yes", "limited": "limited",
                "partial": "limited", "no": "no", "false": "no", "unknown": "unknown"}
 
@@ -180,18 +183,31 @@ def validate_row(row: RawRow, *, apply_defaults: bool = True) -> tuple[Attractio
     if wheelchair is None:
         fail("wheelchair", f"{wheelchair_raw!r} is not yes, limited, no or unknown")
 
+    estimated: list[str] = []
+    for name in _list(v.get("estimated")):
+        slug = name.lower().strip()
+        if slug not in ESTIMABLE:
+            fail("estimated", f"{name!r} cannot be marked as an estimate (one of {', '.join(ESTIMABLE)})")
+        elif v.get(slug) in (None, "", []):
+            fail("estimated", f"{slug} is marked as an estimate but the row gives no {slug}")
+        elif slug not in estimated:
+            estimated.append(slug)
+
     if errors:
         return None, errors
 
     record = AttractionIn(
         external_id=ext or "", name=names, lat=lat, lon=lon, description=descriptions,
         categories=categories, tags=tags, address=_opt(v.get("address")), town=_opt(v.get("town")),
-        postcode=_opt(v.get("postcode")), website=website, phone=phone, email=email, image_url=image_url, wikidata=wikidata,
+        postcode=_opt(v.get("postcode")), website=website, phone=phone, email=email, image_url=image_url,
+        wikidata=wikidata,
         opening_hours=opening_hours, visit_minutes=visit_minutes, price_band=price_band,
         wheelchair=wheelchair or "unknown", extra=dict(v.get("extra") or {}),
     )
     if apply_defaults:
         fill_defaults(record)
+    for slug in estimated:  # the provider's own estimate: flagged like a category default
+        record.defaults_applied[slug] = PROVIDER_ESTIMATE
     return record, []
 
 

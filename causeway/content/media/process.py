@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import blurhash
 import numpy as np
@@ -53,7 +53,8 @@ class Processed:
 
 def _has_alpha(im: Image.Image) -> bool:
     if im.mode in ("RGBA", "LA", "PA"):
-        return im.getchannel("A").getextrema()[0] < 255
+        lowest = cast("tuple[int, int]", im.getchannel("A").getextrema())[0]
+        return lowest < 255
     return im.mode == "P" and "transparency" in im.info
 
 
@@ -159,7 +160,7 @@ def placeholders(im: Image.Image) -> tuple[str, str]:
     quant = small.quantize(colors=5, method=Image.Quantize.MEDIANCUT)
     counts = sorted(quant.getcolors() or [(1, 0)], reverse=True)
     palette = quant.getpalette() or [0, 0, 0]
-    i = counts[0][1] * 3
+    i = cast(int, counts[0][1]) * 3
     r, g, b = palette[i:i + 3]
     return hash_, f"#{r:02x}{g:02x}{b:02x}"
 

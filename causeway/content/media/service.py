@@ -30,6 +30,7 @@ from causeway.content.media.sniff import NotMedia, sniff
 from causeway.content.media.storage import TooLarge
 from causeway.content.media.validate import ImageRejected, inspect_image
 from causeway.content.models import Attraction, utcnow
+from causeway.db import rowcount
 
 log = logging.getLogger("causeway.media")
 STALE_CLAIM = dt.timedelta(minutes=10)
@@ -280,11 +281,11 @@ def process_pending(runtime: MediaRuntime, asset_id: int) -> None:
     assert runtime.factory is not None
     now = utcnow()
     with runtime.factory.begin() as session:
-        claimed = session.execute(
+        claimed = rowcount(session.execute(
             update(MediaAsset).where(
                 MediaAsset.id == asset_id, MediaAsset.status == MediaStatus.pending.value,
                 or_(MediaAsset.claimed_at.is_(None), MediaAsset.claimed_at < now - STALE_CLAIM))
-            .values(claimed_at=now)).rowcount
+            .values(claimed_at=now)))
     if not claimed:
         return  # another process has it, or it is gone
     with runtime.factory() as session:

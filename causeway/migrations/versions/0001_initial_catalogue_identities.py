@@ -1,7 +1,7 @@
 """initial catalogue, identities
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 16:11:31.695479
 """
 from alembic import op

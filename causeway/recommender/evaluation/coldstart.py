@@ -134,7 +134,7 @@ class ItemTask:
 
 def strip_items(seqs: pd.DataFrame, items: np.ndarray) -> pd.DataFrame:
     """Sequences with ``items`` removed; sequences left empty are dropped."""
-    drop = set(int(i) for i in items)
+    drop = {int(i) for i in items}
     kept = seqs["items"].map(lambda t: tuple(i for i in t if i not in drop))
     out = seqs.assign(items=kept)
     return out[out["items"].map(len) > 0]
@@ -529,7 +529,7 @@ def _first_sequences(seqs: pd.DataFrame) -> pd.DataFrame:
 
 def flickr_user_task(city: CityData, seqs: pd.DataFrame, new_users: np.ndarray) -> UserTask:
     """The task whose new users are ``new_users`` (all their sequences out of training)."""
-    new = set(int(u) for u in new_users)
+    new = {int(u) for u in new_users}
     train = seqs[~seqs["user"].isin(new)]
     train_users = np.sort(train["user"].unique())
     remap = {int(u): j for j, u in enumerate(train_users)}
@@ -655,7 +655,7 @@ def evaluate_user_cold(folder: Any, *, n_folds: int = N_FOLDS, split_seed: int =
         rng = np.random.default_rng(1000 * split_seed + f)
         task = flickr_user_task(city, seqs, new_users)
         rest = seqs[~seqs["user"].isin(set(new_users.tolist()))]
-        eligible = np.concatenate([p for p in user_folds(rest, n_folds, split_seed)])
+        eligible = np.concatenate(list(user_folds(rest, n_folds, split_seed)))
         v_tasks = [flickr_user_task(city, rest, rng.choice(
             eligible, size=max(1, round(0.2 * eligible.size)), replace=False))
             for _ in range(VALIDATION_DRAWS)]

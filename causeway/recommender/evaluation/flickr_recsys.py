@@ -173,7 +173,8 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
         out["LightFM hybrid"] = lightfm_builder(city, f, hybrid=True)
         return out
 
-    grids = {"popularity": [{}], "item-kNN": grid_points(KNN_GRID), "ALS": grid_points(ALS_GRID),
+    grids: dict[str, list[dict[str, Any]]] = {
+             "popularity": [{}], "item-kNN": grid_points(KNN_GRID), "ALS": grid_points(ALS_GRID),
              "LightFM CF": grid_points(lightfm_grid or LIGHTFM_GRID),
              "LightFM hybrid": grid_points(hybrid_grid or HYBRID_GRID)}
     deterministic = {"popularity", "item-kNN"}
@@ -220,7 +221,7 @@ def evaluate_city(folder: str | Path, seeds: Sequence[int] = (0, 1, 2, 3, 4),
             rerank(row, 10, mask=m, config=NO_RERANK) for row, m in zip(scores, reach)])
     timings["test (all seeds)"] = round(time.perf_counter() - t0, 1)
 
-    order = [m for m in ("popularity", "item-kNN", "ALS", "LightFM CF", "LightFM hybrid")
+    order: list[str] = [m for m in ("popularity", "item-kNN", "ALS", "LightFM CF", "LightFM hybrid")
              if m in per_seed]
     order += [f"{m} + prior" for m in order] + [m for m in per_seed if m.startswith(HYBRID + " + ")]
     summary = {

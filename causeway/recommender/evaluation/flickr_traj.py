@@ -146,7 +146,7 @@ def averaged_ids(city: Cikm16City) -> list[int] | None:
 def rescore_published(city: Cikm16City) -> dict[str, dict[str, float]]:
     """Each published method's mean F1 and pairs-F1, recomputed with our metric code."""
     ids = averaged_ids(city)
-    if ids is None:
+    if ids is None or city.published is None:
         return {}
     out = {}
     for method in METHODS:
@@ -173,7 +173,7 @@ def leave_one_out(city: Cikm16City, make_model, min_length: int = 3
         inc[k, t] = 1.0
     visits = inc.sum(axis=0)
     results = {}
-    for k in np.flatnonzero(lengths >= min_length):
+    for k in map(int, np.flatnonzero(lengths >= min_length)):
         t = trajs[k]
         s, e, L = int(t[0]), int(t[-1]), len(t)
         if visits[s] - 1 <= 0 or visits[e] - 1 <= 0:

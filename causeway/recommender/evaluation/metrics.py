@@ -12,7 +12,9 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-Rankings = Sequence[Sequence[int]] | np.ndarray
+from causeway.stats import gini
+
+Rankings = Sequence[Sequence[int]] | Sequence[np.ndarray] | np.ndarray
 
 
 def _pairs(rankings: Rankings, relevant: Sequence[Collection[int]], k: int):
@@ -95,22 +97,12 @@ def long_tail_mask(item_counts: np.ndarray, head_share: float = 0.2) -> np.ndarr
     return tail
 
 
-def gini(values: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 = equal, -> 1 = concentrated)."""
-    x = np.sort(np.asarray(values, dtype=float))
-    n = x.size
-    if n == 0 or x.sum() == 0:
-        return 0.0
-    ranks = np.arange(1, n + 1)
-    return float((2.0 * (ranks * x).sum()) / (n * x.sum()) - (n + 1.0) / n)
-
-
 def exposure_gini(rankings: Rankings, n_items: int, k: int,
                   position_discount: bool = False) -> float:
     """Gini of item exposure over the whole catalogue (items never shown count as 0).
 
     Exposure is the number of top-k slots an item gets, or with ``position_discount``
-    the sum of 1/log2(position + 1).
+    the sum of 1/log2(position + 1). NaN when nothing was shown (as the analytics' Gini).
     """
     exposure = np.zeros(n_items)
     for ranking in rankings:

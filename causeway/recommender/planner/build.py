@@ -25,7 +25,7 @@ def _day_windows(c: Candidate, day_index: int) -> tuple[tuple[float, float], ...
     """(earliest start, latest start) windows of ``c`` on a day; the visit ends by close."""
     if day_index >= len(c.windows):
         return ()
-    out = []
+    out: list[tuple[float, float]] = []
     for o, close in sorted(c.windows[day_index]):
         latest = close - c.duration_min
         if latest >= o:

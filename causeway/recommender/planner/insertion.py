@@ -29,7 +29,8 @@ class InsertionScan:
         self.wclose1 = prob.wclose[:, :, 0]
 
     def positions(self, sol: Solution, routes: list[int] | None = None) -> tuple[
-            np.ndarray, ...]:
+            np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+            list[tuple[int, float, float, float, int, float, float]]]:
         """Arrays describing every insertion position, plus the lunch-break special rows."""
         prob = self.prob
         follower = prob.follower

@@ -544,13 +544,13 @@ class Search:
             stops = sum(len(rt.nodes) for rt in cur.routes) / prob.n_routes
             max_size = max(2, int(self.shake_frac * stops))
             trial = cur.copy()
-            before = set(j for rt in trial.routes for j in rt.nodes)
+            before = {j for rt in trial.routes for j in rt.nodes}
             if rng.random() < 0.5:
                 self.shake(trial, size, begin)
             else:
                 self.remove_random(trial, rng.randint(1, max_size))
             removed = list(before.difference(j for rt in trial.routes for j in rt.nodes))
-            noise = 1.0 + 0.3 * self.np_rng.random(n)
+            noise = 1.0 + 0.3 * self.np_rng.random(int(n))
             self.fill(trial, noise, removed)
             self.fill(trial)
             self.polish(trial)

@@ -63,7 +63,9 @@ def test_demo_load_and_tokens(cli_env: str, capsys: pytest.CaptureFixture[str]) 
     assert code == 0
     assert "causeway-board: 124 rows, 124 created, 0 updated, 0 unchanged, 0 archived, 0 rejected" in out
     assert "causeway-coast-glens: 19 rows, 19 created" in out
-    assert "dfc-historic-environment: 252 rows, 251 created" in out and "1 rejected" in out
+    assert "dfc-historic-environment: 58 rows, 57 created" in out and "1 rejected" in out
+    assert "dfc-scheduled-monuments: 40 rows, 40 created" in out
+    assert "board decisions (causeway/demo/board-decisions.json): 32 merged, 2 dismissed, 0 already decided" in out
     assert "demo media" not in out
     code, out, _ = run(capsys, "token", "create", "--role", "venue", "--provider", "causeway-coast-glens")
     assert code == 0 and out.strip().startswith("cw_venue_")

@@ -215,7 +215,7 @@ def test_itineraries_use_the_trained_model(app_client: TestClient, catalogue: No
     # (visits are valued by the hour, so two-hour museums are not crowded out by short stops).
     museums = set(session.scalars(select(Attraction.sort_name).join(AttractionCategory).where(
         AttractionCategory.category == "museum")))
-    assert "Titanic Belfast" in visited and len(visited) >= 3, visited
+    assert "Titanic Belfast" in visited and len(visited) >= 2, visited
     assert all(name.lower() in museums for name in visited), visited
 
 

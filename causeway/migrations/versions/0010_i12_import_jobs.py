@@ -1,8 +1,8 @@
 """import jobs (issue 12): an import's status (queued, running, done, failed), its error,
 when it started and finished, and which process runs it. Existing imports are done.
 
-Revision ID: 0009_i12
-Revises: 0008_i16
+Revision ID: 0010_i12
+Revises: 0009_i16
 Create Date: 2026-12-03 14:40:00
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 
-revision = '0009_i12'
-down_revision = '0008_i16'
+revision = '0010_i12'
+down_revision = '0009_i16'
 branch_labels = None
 depends_on = None
 

@@ -31,7 +31,8 @@ def board_page() -> FileResponse:
 
 @router.get("/board/static/{name}")
 def board_asset(name: str) -> FileResponse:
-    types = {"board.js": "text/javascript; charset=utf-8", "board.css": "text/css; charset=utf-8"}
+    types = {"board.js": "text/javascript; charset=utf-8", "curation.js": "text/javascript; charset=utf-8",
+             "board.css": "text/css; charset=utf-8"}
     if name not in types:  # a fixed list: nothing else under the folder is served
         raise NotFound(f"no dashboard file {name}")
     return FileResponse(STATIC / name, media_type=types[name], headers=HEADERS)

@@ -293,9 +293,12 @@
 
   function show(signedIn) {
     $("#login").hidden = signedIn;
-    $("#dashboard").hidden = !signedIn;
-    $("#filters").hidden = !signedIn;
+    const analytics = (document.body.dataset.tab || "analytics") === "analytics";
+    $("#dashboard").hidden = !signedIn || !analytics;
+    $("#filters").hidden = !signedIn || !analytics;
     document.body.dataset.state = signedIn ? "loading" : "signed-out";
+    // The curation tabs (curation.js) follow the session.
+    document.dispatchEvent(new CustomEvent("board:session", { detail: { signedIn } }));
   }
 
   async function load() {

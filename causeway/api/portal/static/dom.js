@@ -37,7 +37,9 @@ export async function api(path, { method = "GET", body, headers = {}, auth = tru
   const h2 = { Accept: "application/json", ...headers };
   if (auth && token.get()) h2.Authorization = "Bearer " + token.get();
   if (body !== undefined) h2["Content-Type"] = "application/json";
-  const res = await fetch(path, { method, headers: h2, body: body === undefined ? undefined : JSON.stringify(body) });
+  // no-store: some catalogue answers carry cache headers meant for the visitor app.
+  const res = await fetch(path, { method, headers: h2, cache: "no-store",
+                                  body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let doc = null;
   try { doc = text ? JSON.parse(text) : null; } catch { doc = { detail: text }; }

@@ -14,7 +14,7 @@ STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 NPM_STAMP := node_modules/.causeway-npm
 
-.PHONY: bench-import run install install-locked lock lint browser test test-webapp bench-app bench bench-recommender bench-sim-accuracy bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events bench-analytics clean
+.PHONY: screenshots bench-import run install install-locked lock lint browser test test-webapp bench-app bench bench-recommender bench-sim-accuracy bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events bench-analytics clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -76,6 +76,12 @@ browser:
 
 test: install browser lint test-webapp
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q
+
+# Screenshots of the venue portal and the board's curation tabs for README.md, taken by their
+# browser tests at the screens they reach (docs/screenshots/*.png).
+screenshots: install browser
+	$(PY) -m pytest -q tests/api/test_portal_browser.py tests/api/test_board_curation_browser.py \
+	  --screenshots docs/screenshots
 
 # The visitor app's own modules (the event queue) under Node's test runner.
 test-webapp:

@@ -14,7 +14,7 @@ STAMP := $(VENV)/.causeway-installed
 SHARED ?= ../shared
 NPM_STAMP := node_modules/.causeway-npm
 
-.PHONY: run install install-locked lock lint browser test test-webapp bench-app bench bench-recommender bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events bench-analytics clean
+.PHONY: screenshots bench-import run install install-locked lock lint browser test test-webapp bench-app bench bench-recommender bench-sim-accuracy bench-train-job bench-recommendations bench-optw bench-itinerary eval-recommender eval-trajectories iiif-validate bench-media bench-events bench-analytics clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -77,6 +77,12 @@ browser:
 test: install browser lint test-webapp
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q
 
+# Screenshots of the venue portal and the board's curation tabs for README.md, taken by their
+# browser tests at the screens they reach (docs/screenshots/*.png).
+screenshots: install browser
+	$(PY) -m pytest -q tests/api/test_portal_browser.py tests/api/test_board_curation_browser.py \
+	  --screenshots docs/screenshots
+
 # The visitor app's own modules (the event queue) under Node's test runner.
 test-webapp:
 	node --test tests/webapp/
@@ -90,6 +96,11 @@ bench: bench-recommender bench-train-job bench-recommendations bench-optw bench-
 bench-recommender: $(VENV)/.causeway-bench
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_recommender
 
+# Accuracy at 50k attractions with the simulator's ground truth: item cold start, user cold
+# start and fair exposure, the protocols of `causeway eval recommender` (issue 17).
+bench-sim-accuracy: $(VENV)/.causeway-bench
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.sim_accuracy $(ARGS)
+
 # causeway train end to end (database reads + fit + save) on 1M events x 50k attractions;
 # SQLite by default, ARGS="--database-url postgresql://postgres@127.0.0.1:5432/scratch" for PostgreSQL.
 bench-train-job: install
@@ -102,6 +113,10 @@ bench-app: install browser
 
 # Events (issue 6): its own redis-server on a free port and a scratch PostgreSQL database
 # (CAUSEWAY_BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/postgres).
+# Feed import time against rows (issue 12): dry runs of a synthetic CSV on SQLite with the demo loaded.
+bench-import: install
+	$(PY) -m benchmarks.bench_import $(ARGS)
+
 bench-events: install
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m benchmarks.bench_events
 

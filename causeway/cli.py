@@ -93,6 +93,9 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
             print(f"{report.provider}: {c['rows']} rows, {c['created']} created, {c['updated']} updated, "
                   f"{c['unchanged']} unchanged, {c['archived']} archived, {c['rejected']} rejected, "
                   f"{len(report.duplicates)} new duplicate candidate(s)")
+        d = reports.decisions
+        print(f"board decisions (causeway/demo/board-decisions.json): {d.merged} merged, "
+              f"{d.dismissed} dismissed, {d.already} already decided")
         if args.media:
             _demo_media(settings, factory)
     return 0
@@ -362,7 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_migrate)
 
     demo = sub.add_parser("demo", help="the demo catalogue").add_subparsers(dest="demo_command", required=True)
-    p = demo.add_parser("load", help="load the Northern Ireland open-data demo catalogue (idempotent)",
+    p = demo.add_parser("load", help="load the Northern Ireland demo catalogue: the curated core and the "
+                                     "open data (idempotent)",
                         description="Load the demo catalogue through the normal ingestion path, then attach "
                                     "placeholder media to the attractions a virtual visit is likely to show: "
                                     "generated illustrations and panoramas (labelled as such, never passed off "

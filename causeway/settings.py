@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         description="Process logs: text lines, or one JSON object a line (production); both carry the request id")
     rate_limit_per_minute: int = Field(600, description="Requests per token (or client IP) per minute")
     max_import_bytes: int = Field(20 * 1024 * 1024, description="Largest feed accepted over HTTP")
+    import_background_bytes: int = Field(
+        512 * 1024, ge=0, description="Feeds larger than this (about 4,000 CSV rows) are imported as a background "
+                                      "job: POST answers 202 at once, GET .../imports/{id} tells its status")
+    import_workers: int = Field(1, ge=1, le=8, description="Background imports run at once per API process")
+    import_queue_max: int = Field(
+        4, ge=1, description="Background imports an API process holds (queued or running); more get a 503")
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest request body of endpoints without their own cap (JSON bodies)")
     max_event_body_bytes: int = Field(
@@ -95,6 +101,9 @@ class Settings(BaseSettings):
     recommender_interest_weight: float = Field(
         0.5, ge=0, le=1, description="Share of the ranking score given to matching the visitor's "
                                       "stated interests (0: the model alone)")
+    recommender_fairness_target: float = Field(
+        0.10, ge=0, le=1, description="How much small providers' share of recommended slots is "
+                                       "raised, over all visitors, when fairness is on (0: off)")
     recommender_reload_seconds: float = Field(
         30.0, description="How often API workers check for a newly trained model and catalogue changes")
 

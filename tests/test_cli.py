@@ -63,7 +63,9 @@ def test_demo_load_and_tokens(cli_env: str, capsys: pytest.CaptureFixture[str]) 
     assert code == 0
     assert "causeway-board: 124 rows, 124 created, 0 updated, 0 unchanged, 0 archived, 0 rejected" in out
     assert "causeway-coast-glens: 19 rows, 19 created" in out
-    assert "dfc-historic-environment: 252 rows, 251 created" in out and "1 rejected" in out
+    assert "dfc-historic-environment: 58 rows, 57 created" in out and "1 rejected" in out
+    assert "dfc-scheduled-monuments: 40 rows, 40 created" in out
+    assert "board decisions (causeway/demo/board-decisions.json): 32 merged, 2 dismissed, 0 already decided" in out
     assert "demo media" not in out
     code, out, _ = run(capsys, "token", "create", "--role", "venue", "--provider", "causeway-coast-glens")
     assert code == 0 and out.strip().startswith("cw_venue_")
@@ -85,7 +87,7 @@ def test_migrations_have_one_head(engine: Engine) -> None:
     from causeway.migrate import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string()))
-    assert script.get_heads() == ["0008_i16"]
+    assert script.get_heads() == ["0010_i12"]
     downgrade(engine, "base")
     upgrade(engine, "head")  # a single head: "head" (not only "heads") upgrades fully
     assert {"media_assets", "itineraries", "events"} <= set(inspect(engine).get_table_names())

@@ -94,14 +94,16 @@ def load_catalogue(session: Session) -> tuple[pd.DataFrame, dict[int, int]]:
     -------
     catalogue : DataFrame, one row per attraction
         ``attraction_id, name, provider_id, provider, provider_name, size_class, lat, lon,
-        town, status, categories`` (a tuple of taxonomy slugs), ``has_website``.
+        town, status, categories`` (a tuple of taxonomy slugs), ``has_website``,
+        ``popularity_tier`` (the board's editorial tier 1..4 from ``extra.popularity_tier``, 0
+        when the record has none).
     merged : dict
         id of a merged record -> id of the record it was merged into (chains followed).
     """
     rows = session.execute(
         select(Attraction.id, Attraction.name, Attraction.provider_id, Provider.slug, Provider.name,
                Provider.size_class, Attraction.lat, Attraction.lon, Attraction.town, Attraction.status,
-               Attraction.merged_into_id, Attraction.website.is_not(None))
+               Attraction.merged_into_id, Attraction.website.is_not(None), Attraction.extra)
         .join(Provider, Provider.id == Attraction.provider_id)).all()
     cats: dict[int, list[str]] = {}
     for att_id, cat in session.execute(select(AttractionCategory.attraction_id, AttractionCategory.category)
@@ -118,10 +120,20 @@ def load_catalogue(session: Session) -> tuple[pd.DataFrame, dict[int, int]]:
         merged[child] = top
     frame = pd.DataFrame(
         [(r[0], _name(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], tuple(cats.get(r[0], ())),
-          bool(r[11])) for r in rows if r[10] is None],
+          bool(r[11]), popularity_tier(r[12])) for r in rows if r[10] is None],
         columns=["attraction_id", "name", "provider_id", "provider", "provider_name", "size_class",
-                 "lat", "lon", "town", "status", "categories", "has_website"])
+                 "lat", "lon", "town", "status", "categories", "has_website", "popularity_tier"])
     return frame.sort_values("attraction_id", kind="stable").reset_index(drop=True), merged
+
+
+def popularity_tier(extra: dict | None) -> int:
+    """The editorial popularity tier (1 flagship .. 4 local) in ``extra``, 0 when there is none."""
+    value = (extra or {}).get("popularity_tier")
+    try:
+        tier = int(str(value).strip())
+    except ValueError:
+        return 0
+    return tier if 1 <= tier <= 4 else 0
 
 
 def _name(names: dict[str, str] | None) -> str:

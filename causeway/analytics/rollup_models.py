@@ -46,7 +46,7 @@ NO_ATTRACTION = 0
 class RollupCell(Base):
     __tablename__ = "analytics_cells"
     __table_args__ = (Index("ix_analytics_cells_visitor", "visitor_id", "type", "day"),
-                      Index("ix_analytics_cells_attraction_day", "attraction_id", "day"))
+                      Index("ix_analytics_cells_attraction_type_day", "attraction_id", "type", "day"))
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     attraction_id: Mapped[int] = mapped_column(Integer, primary_key=True)

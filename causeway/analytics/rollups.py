@@ -289,6 +289,8 @@ def rebuild_sums(session: Session) -> None:
     """The sums and presence recomputed from the cells (after a retraction; and the tests' oracle)."""
     session.execute(text("DELETE FROM analytics_sums"))
     session.execute(text("DELETE FROM analytics_presence"))
+    if _pg(session):  # one sort per grouping set over every cells row: in memory rather than on disk
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
     for grain in GRAINS:
         b = _bucket(session, grain, "c.day")
         for att, mk, hr, _ in SETS.values():

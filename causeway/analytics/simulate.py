@@ -6,9 +6,10 @@ something to show. Every row is written with ``simulated=True`` and every report
 dashboard say so. None of it is a statistic about Northern Ireland.
 
 **Who does what** comes from :func:`causeway.recommender.simulate.simulate_visitors`
-(interests drive categories, distance decay from a base near a random attraction,
-latent popularity; impressions drawn by appeal, then views, media plays, saves and
-visits with the drop-offs documented there). This module adds what analytics needs:
+(interests drive categories, distance decay from a base near a popular attraction,
+latent popularity from the board's editorial tiers, :func:`popularity_prior`; impressions
+drawn by appeal, then views, media plays, saves and visits with the drop-offs documented
+there). This module adds what analytics needs:
 
 1. **When.** Visitors arrive over the last ``days`` days (weekday weights
    :data:`ARRIVAL_WEEKDAY_WEIGHTS`, and a linear ramp from 0.8 to 1.2 so traffic grows
@@ -63,7 +64,19 @@ from causeway.geo import haversine_km
 from causeway.db import rowcount, table_of
 from causeway.recommender.simulate import SimulationConfig, simulate_visitors
 
-GENERATOR = "causeway-demo-events-1"
+GENERATOR = "causeway-demo-events-2"
+# The latent popularity prior by editorial tier (``popularity_tier`` of the catalogue: 1
+# flagship .. 4 local, from the curated core; see causeway/demo/README.md). These are
+# relative weights chosen by us, not visitor numbers: a flagship draws about 40 times the
+# interest of a local site before the visitor's interests and distance count. Records with no
+# tier (open data) are treated as local (4), with ``website_boost`` as a weak sign of a place
+# that expects visitors.
+TIER_PRIOR = {1: 40.0, 2: 10.0, 3: 3.0, 4: 1.0}
+UNTIERED = 4
+# How far a visitor goes (appeal and visits decay as exp(-km / reach)): by coach, train or
+# car a day trip of an hour or so is usual for a destination's visitors (Belfast to the
+# Causeway is 95 km), on foot it is not.
+DAY_TRIP_REACH_KM = {"foot": 1.5, "transit": 25.0, "car": 50.0}
 MARKETS: tuple[tuple[str, float], ...] = (
     ("GB", 0.34), ("IE", 0.24), ("US", 0.14), ("DE", 0.06), ("FR", 0.05), ("CA", 0.04),
     ("AU", 0.03), ("NL", 0.03), ("ES", 0.03), ("IT", 0.02), ("PL", 0.02))
@@ -130,8 +143,10 @@ def _catalogue(session: Session) -> pd.DataFrame:
 def fingerprint(catalogue: pd.DataFrame, config: DemoConfig, today: dt.date, timezone: str) -> str:
     """What the generated data depends on: generator, options, day, time zone, catalogue."""
     h = hashlib.sha256(f"{GENERATOR}|{sorted(asdict(config).items())}|{today}|{timezone}".encode())
-    for row in catalogue[["attraction_id", "lat", "lon", "categories"]].itertuples(index=False):
-        h.update(f"|{row.attraction_id},{row.lat:.6f},{row.lon:.6f},{'+'.join(row.categories)}".encode())
+    tiers = catalogue["popularity_tier"] if "popularity_tier" in catalogue.columns else [0] * len(catalogue)
+    for row, tier in zip(catalogue[["attraction_id", "lat", "lon", "categories"]].itertuples(index=False), tiers,
+                         strict=True):
+        h.update(f"|{row.attraction_id},{row.lat:.6f},{row.lon:.6f},{'+'.join(row.categories)},{tier}".encode())
     return h.hexdigest()[:16]
 
 
@@ -149,6 +164,20 @@ def event_uuid(fp: str, i: int) -> str:
     return _uuid8(fp, 1, i)
 
 
+def popularity_prior(catalogue: pd.DataFrame, config: DemoConfig, rng: np.random.Generator) -> np.ndarray:
+    """Latent popularity per attraction: the tier's prior (:data:`TIER_PRIOR`) times a
+    log-normal spread (sigma 0.5, so a tier-2 place can outdraw a weak tier-1 one); without a
+    tier, the local prior times ``website_boost`` when the record has a website."""
+    if "popularity_tier" in catalogue.columns:
+        tiers = catalogue["popularity_tier"].fillna(0).astype(int).to_numpy()
+    else:
+        tiers = np.zeros(len(catalogue), dtype=int)
+    untiered = ~np.isin(tiers, list(TIER_PRIOR))
+    prior = np.array([TIER_PRIOR.get(int(t), TIER_PRIOR[UNTIERED]) for t in tiers], dtype=float)
+    boost = np.where(untiered & catalogue["has_website"].to_numpy(dtype=bool), config.website_boost, 1.0)
+    return prior * boost * rng.lognormal(0.0, 0.5, len(catalogue))
+
+
 def generate(catalogue: pd.DataFrame, config: DemoConfig, *, today: dt.date, now: dt.datetime,
              timezone: str) -> Generated:
     """Simulate visitors and their events over ``catalogue`` (published attractions).
@@ -161,8 +190,10 @@ def generate(catalogue: pd.DataFrame, config: DemoConfig, *, today: dt.date, now
     sim_cat = pd.DataFrame({"attraction_id": catalogue["attraction_id"].astype(int),
                             "categories": ["|".join(c) for c in catalogue["categories"]],
                             "lat": catalogue["lat"].astype(float), "lon": catalogue["lon"].astype(float),
-                            "popularity": rng.lognormal(0.0, 1.0, len(catalogue))
-                            * np.where(catalogue["has_website"], config.website_boost, 1.0)})
+                            "popularity": popularity_prior(catalogue, config, rng)})
+    # Visitors stay near the well-known places (Belfast, the Causeway Coast, Derry...): a
+    # base is drawn near an attraction with its popularity as the weight.
+    sim_cat["base_weight"] = sim_cat["popularity"]
     n_b = round(config.visitors * config.campaign_days / config.days) if config.campaign_days else 0
     n_a = config.visitors - n_b
     first = today - dt.timedelta(days=config.days - 1)
@@ -178,7 +209,7 @@ def generate(catalogue: pd.DataFrame, config: DemoConfig, *, today: dt.date, now
     for tag, n, cat, lo, hi in cohorts:
         if n == 0:
             continue
-        v, ev = simulate_visitors(cat, SimulationConfig(n_visitors=n),
+        v, ev = simulate_visitors(cat, SimulationConfig(n_visitors=n, reach_km=dict(DAY_TRIP_REACH_KM)),
                                   seed=config.seed * 2 + (tag == "b"))
         v["key"] = tag + "-" + v["visitor_id"]
         ev["visitor_key"] = tag + "-" + ev["visitor_id"]

@@ -367,32 +367,38 @@ class RollupSource:
         rows = self.session.execute(text(sql), {**params, **pparams}).all()
         data = [d for d in self._keyed_rows(keys, items, rows, any_row=not keys) if any(d[1]) or not keys]
         k = self.ctx.k
-        cache: dict[tuple, list[int]] = {}
-
-        def exact_for(wanted: list[tuple]) -> dict[tuple, list[int]]:
-            todo = [w for w in wanted if w not in cache]
-            if todo:
-                got = {d[0]: d[2] for d in self._exact(scope, keys, items, interval, attractions, todo)}
-                for w in todo:
-                    cache[w] = got.get(w, [0] * len(items))
-            return {w: cache[w] for w in wanted}
-
-        unsure = [d[0] for d in data if any(v != 0 and b < k for v, b in zip(d[1], d[2], strict=True))]
-        exact_for(unsure)
-        known = []
-        for i, (key, vals, _bounds) in enumerate(data):
-            if key in cache:
-                data[i] = (key, vals, cache[key])
-                known.append([True] * len(items))
-            else:
-                known.append([v == 0 for v in vals])  # a bound of 0 where the value is 0 is exact
         names = [name for name, _ in items]
+        cache: dict[tuple[tuple, int], int] = {}  # (key, metric) -> exact support
+
+        def exact_for(j: int, wanted: list[tuple]) -> dict[tuple, int]:
+            """Exact supports of metric ``j`` (reading only the cells rows of its types)."""
+            todo = [w for w in wanted if (w, j) not in cache]
+            if todo:
+                got = {d[0]: d[2][0] for d in self._exact(scope, keys, [items[j]], interval, attractions, todo)}
+                for w in todo:
+                    cache[(w, j)] = got.get(w, 0)
+            return {w: cache[(w, j)] for w in wanted}
+
+        for j in range(len(items)):
+            unsure = [d[0] for d in data if d[1][j] != 0 and d[2][j] < k]
+            if unsure:
+                exact_for(j, unsure)
+        known = []
+        for key, vals, bounds in data:
+            row_known = []
+            for j in range(len(items)):
+                if (key, j) in cache:
+                    bounds[j] = cache[(key, j)]
+                    row_known.append(True)
+                else:
+                    row_known.append(vals[j] == 0)  # a bound of 0 where the value is 0 is exact
+            known.append(row_known)
 
         def resolve(metric: str, wanted: list[Any]) -> dict[Any, int]:
             j = names.index(metric)
             ks = [w if isinstance(w, tuple) else (w,) for w in wanted] if keys else [()] * len(wanted)
-            got = exact_for(ks)
-            return {w: got[kk][j] for w, kk in zip(wanted, ks, strict=True)}
+            got = exact_for(j, ks)
+            return {w: got[kk] for w, kk in zip(wanted, ks, strict=True)}
 
         return self._breakdown(keys, items, data, known, index, dims, resolve)
 
@@ -424,13 +430,20 @@ class RollupSource:
                 marks = ", ".join(f":x{i}" for i in range(len(chosen)))
                 return self._cells(scope, keys, items, interval, attractions, f" AND {column} IN ({marks})",
                                    {f"x{i}": v for i, v in enumerate(chosen)})
-        if "period" in keys:
+        if "period" in keys:  # the days of the periods wanted (a day, a week or a month each)
             j = keys.index("period")
-            starts = [w[j].date() for w in wanted]
-            lo = max(scope.start, min(starts))
-            hi = min(scope.end, max(starts) + dt.timedelta(days=31))
-            return self._cells(scope, keys, items, interval, attractions, " AND c.day >= :x0 AND c.day <= :x1",
-                               {"x0": lo, "x1": hi})
+            span = {None: 0, "day": 0, "week": 6, "month": 30}[interval]
+            ranges = sorted({(max(scope.start, w[j].date()), min(scope.end, w[j].date() + dt.timedelta(days=span)))
+                             for w in wanted})
+            merged: list[list[dt.date]] = []
+            for lo, hi in ranges:
+                if merged and lo <= merged[-1][1] + dt.timedelta(days=1):
+                    merged[-1][1] = max(merged[-1][1], hi)
+                else:
+                    merged.append([lo, hi])
+            cond = " OR ".join(f"(c.day >= :x{i}a AND c.day <= :x{i}b)" for i in range(len(merged)))
+            params = {p: v for i, (lo, hi) in enumerate(merged) for p, v in ((f"x{i}a", lo), (f"x{i}b", hi))}
+            return self._cells(scope, keys, items, interval, attractions, f" AND ({cond})", params)
         return self._cells(scope, keys, items, interval, attractions)
 
     def _breakdown(self, keys: list[str], items: list, data: list, known: list | None,  # type: ignore[type-arg]

@@ -39,6 +39,7 @@ from causeway.api.revisions import router as revisions_api
 from causeway.api.visitors.router import router as visitors_router
 from causeway.api.webapp.router import router as webapp_router
 from causeway.cache import make_cache
+from causeway.content.ingest.jobs import ImportJobs
 from causeway.content.media import service as media_service
 from causeway.content.media.config import MediaConfig
 from causeway.content.media.runtime import MediaRuntime
@@ -62,7 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         media_service.resume(app.state.media)  # images left pending by a previous process
+        app.state.imports.recover()  # background imports of processes that died
         yield
+        app.state.imports.close()
         app.state.media.close()
         app.state.event_stream.close()
         app.state.cache.close()
@@ -84,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.recommender = RecommendationService(settings, app.state.sessionmaker)
     app.state.media = MediaRuntime(MediaConfig.from_settings(settings), app.state.sessionmaker)
     app.state.analytics_cache = FrameCache(settings.analytics_cache_seconds)
+    app.state.imports = ImportJobs(app.state.sessionmaker, workers=settings.import_workers,
+                                   queue_max=settings.import_queue_max)
     errors.install(app)
     # Outermost first: request ids and logs, then body caps (before any body is read), then
     # compression: text answers of 1 KiB or more (the visitor app's scripts and styles, JSON)

@@ -21,7 +21,9 @@ from causeway.bounds import MAX_JSON_DEPTH
 from causeway.content.dedup import DuplicateError
 from causeway.content.ingest.base import FeedUnreadable
 from causeway.analytics.stream import StreamUnavailable
+from causeway.content.media.service import MediaConflict, MediaError, MediaTooLarge
 from causeway.content.providers import ProviderError, ProviderExists
+from causeway.itineraries import service as itineraries
 
 log = logging.getLogger("causeway.api")
 PROBLEM = "application/problem+json"
@@ -134,6 +136,26 @@ def install(app: FastAPI) -> None:
         log.info("database refused a value on %s: %s", request.url.path, str(exc.orig).splitlines()[0][:200])
         return problem(422, "validation-error", "a parameter holds a value the database cannot store "
                        "(for example a NUL character)", request.url.path)
+
+    # The itinerary and media services' HTTP-free exceptions: mapped here, once (routers do not catch them).
+    @app.exception_handler(itineraries.InvalidRequest)
+    async def _itinerary_invalid(request: Request, exc: itineraries.InvalidRequest) -> JSONResponse:
+        return await _api(request, Unprocessable(exc.message, errors=[{"field": exc.field, "message": exc.message}]))
+
+    @app.exception_handler(itineraries.NotFound)
+    async def _itinerary_missing(request: Request, exc: itineraries.NotFound) -> JSONResponse:
+        return await _api(request, NotFound(str(exc)))
+
+    @app.exception_handler(itineraries.Conflict)
+    async def _itinerary_conflict(request: Request, exc: itineraries.Conflict) -> JSONResponse:
+        return await _api(request, Conflict(str(exc)))
+
+    @app.exception_handler(MediaError)
+    async def _media(request: Request, exc: MediaError) -> JSONResponse:
+        status, slug = ((413, "payload-too-large") if isinstance(exc, MediaTooLarge)
+                        else (409, "conflict") if isinstance(exc, MediaConflict) else (422, "media-rejected"))
+        errors = [{"field": exc.field, "message": exc.detail}] if exc.field else []
+        return problem(status, slug, exc.detail, request.url.path, reason=exc.reason, errors=errors)
 
     @app.exception_handler(ProviderError)
     async def _provider(request: Request, exc: ProviderError) -> JSONResponse:

@@ -8,6 +8,7 @@ board to merge or dismiss; nothing is merged automatically.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -53,12 +54,46 @@ class Thresholds:
     min_name_similarity: float = 0.85
 
 
+class _Grid:
+    """Points bucketed in cells at least ``reach_km`` across, so a point's neighbours within
+    ``reach_km`` are all in its own and the eight surrounding cells: finding the near pairs
+    of n records costs O(n) for a bounded density, not O(n x catalogue)."""
+
+    def __init__(self, lats: np.ndarray, lons: np.ndarray, reach_km: float) -> None:
+        # Generous cells (a haversine degree of latitude is 111.19 km): a miss would lose a pair.
+        self.dlat = reach_km / 110.0
+        # A degree of longitude shrinks with latitude: size the cells for the highest latitude
+        # (plus a cell), and shorter still, as a great circle is shorter than the parallel.
+        top = min(89.0, (float(np.max(np.abs(lats))) if len(lats) else 0.0) + self.dlat)
+        self.dlon = min(360.0, reach_km / (100.0 * math.cos(math.radians(top))))
+        self.columns = max(1, int(360.0 // self.dlon))
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        rows, cols = self._cell(lats, lons)
+        for i, key in enumerate(zip(rows.tolist(), cols.tolist())):
+            self.cells.setdefault(key, []).append(i)
+
+    def _cell(self, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.floor(np.asarray(lats) / self.dlat).astype(np.int64)
+        cols = np.floor((np.asarray(lons) + 180.0) / (360.0 / self.columns)).astype(np.int64) % self.columns
+        return rows, cols
+
+    def around(self, lat: float, lon: float) -> list[int]:
+        row, col = (int(v[0]) for v in self._cell(np.array([lat]), np.array([lon])))
+        found: list[int] = []
+        for r in (row - 1, row, row + 1):
+            for c in {(col - 1) % self.columns, col, (col + 1) % self.columns}:  # wraps at 180 degrees
+                found.extend(self.cells.get((r, c), ()))
+        return found
+
+
 def find_candidates(session: Session, attractions: Iterable[Attraction],
                     thresholds: Thresholds) -> list[DuplicateCandidate]:
     """Record new candidate pairs between ``attractions`` and other providers' records.
 
-    One query loads the other records' positions and names; a numpy haversine pass keeps
-    those near enough, and geopy's geodesic decides against the threshold in metres.
+    One query loads the other records' positions and names into a grid of cells as wide as
+    the distance threshold; each record is compared (numpy haversine) only with the records
+    of the cells around it, and geopy's geodesic decides against the threshold in metres.
+    Linear in the number of records for a bounded density of places.
     """
     mine = [a for a in attractions if a.status != Status.archived.value and a.merged_into_id is None]
     if not mine:
@@ -70,35 +105,51 @@ def find_candidates(session: Session, attractions: Iterable[Attraction],
         return []
     lats = np.fromiter((o.lat for o in others), float, len(others))
     lons = np.fromiter((o.lon for o in others), float, len(others))
-    ids = [a.id for a in mine]
-    known = {(a, b) for a, b in session.execute(select(
-        DuplicateCandidate.attraction_a_id, DuplicateCandidate.attraction_b_id).where(
-        or_(DuplicateCandidate.attraction_a_id.in_(ids), DuplicateCandidate.attraction_b_id.in_(ids))))}
+    providers = np.fromiter((o.provider_id for o in others), np.int64, len(others))
     reach_km = thresholds.max_distance_m / 1000.0 * 1.01  # haversine vs ellipsoid margin
-    created: list[DuplicateCandidate] = []
+    grid = _Grid(lats, lons, reach_km)
+    pairs: list[tuple[Attraction, Any, float]] = []
     for att in mine:
-        near = np.nonzero(haversine_km(att.lat, att.lon, lats, lons) <= reach_km)[0]
-        for i in near:
-            other = others[int(i)]
-            if other.provider_id == att.provider_id:
-                continue
-            pair = (min(att.id, other.id), max(att.id, other.id))
-            if pair in known:
-                continue
+        near = np.asarray(grid.around(att.lat, att.lon), dtype=np.int64)
+        if not len(near):
+            continue
+        near = near[providers[near] != att.provider_id]
+        near = near[haversine_km(att.lat, att.lon, lats[near], lons[near]) <= reach_km]
+        for i in near.tolist():
+            other = others[i]
             distance = geodesic((att.lat, att.lon), (other.lat, other.lon)).meters
-            if distance > thresholds.max_distance_m:
-                continue
-            similarity = names_similarity(att.name, other.name)
-            if similarity < thresholds.min_name_similarity:
-                continue
-            known.add(pair)
-            cand = DuplicateCandidate(attraction_a_id=pair[0], attraction_b_id=pair[1],
-                                      name_similarity=round(similarity, 3),
-                                      distance_m=round(distance, 1))
-            session.add(cand)
-            created.append(cand)
+            if distance <= thresholds.max_distance_m:
+                pairs.append((att, other, distance))
+    if not pairs:
+        return []
+    known = _known_pairs(session, sorted({a.id for a, _, _ in pairs}))
+    created: list[DuplicateCandidate] = []
+    for att, other, distance in pairs:
+        pair = (min(att.id, other.id), max(att.id, other.id))
+        if pair in known:
+            continue
+        similarity = names_similarity(att.name, other.name)
+        if similarity < thresholds.min_name_similarity:
+            continue
+        known.add(pair)
+        cand = DuplicateCandidate(attraction_a_id=pair[0], attraction_b_id=pair[1],
+                                  name_similarity=round(similarity, 3),
+                                  distance_m=round(distance, 1))
+        session.add(cand)
+        created.append(cand)
     session.flush()
     return created
+
+
+def _known_pairs(session: Session, ids: list[int], chunk: int = 500) -> set[tuple[int, int]]:
+    """The candidate pairs already recorded for ``ids`` (in chunks: bound parameters are limited)."""
+    known: set[tuple[int, int]] = set()
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        known.update((a, b) for a, b in session.execute(select(
+            DuplicateCandidate.attraction_a_id, DuplicateCandidate.attraction_b_id).where(
+            or_(DuplicateCandidate.attraction_a_id.in_(part), DuplicateCandidate.attraction_b_id.in_(part)))))
+    return known
 
 
 class DuplicateError(Exception):

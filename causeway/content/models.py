@@ -198,6 +198,15 @@ class ImportRun(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utcnow, server_default=func.now()
     )
+    # A large feed runs as a background job (causeway.content.ingest.jobs): queued, running,
+    # then done (counts and report filled in) or failed (error); a direct import is done.
+    status: Mapped[str] = mapped_column(String(10), default="done", server_default="done")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    runner: Mapped[str | None] = mapped_column(String(120), default=None)  # host:pid of the job's process
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    __table_args__ = (Index("ix_import_runs_provider_status", "provider_id", "status"),)
 
 
 class RevisionStatus(StrEnum):

@@ -5,6 +5,20 @@ names, re-encodes the live published catalogue onto it (attractions added since 
 are scored from their features: cold start), and re-checks both every
 ``settings.recommender_reload_seconds`` — a stat of the pointer and one cheap query —
 so a new training run or a catalogue change reaches every worker without a restart.
+
+What the list is made of follows the evaluation (benchmarks/README.md, issue 17):
+
+* a **returning visitor** (one with visits recorded) is ranked by the revisit and
+  popularity prior with the model at a small weight (:data:`RETURNING_PRIOR`, the weights
+  validation chose on the Flickr cities), since on real visits "history first, then
+  popularity" ties every model;
+* a **new visitor** (no visits: the cold case) is ranked by the hybrid from their stated
+  profile;
+* both are blended with the stated-interest match, filtered, and re-ranked; **fairness**
+  is an exposure price on small providers' items, one number for every visitor, solved when
+  a model or catalogue is loaded so that small providers' share of the slots of a sample of
+  visitors rises by ``settings.recommender_fairness_target`` (the amortized exposure of
+  :mod:`causeway.recommender.exposure`).
 """
 
 from __future__ import annotations
@@ -19,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from causeway.analytics.models import Event
@@ -28,10 +42,22 @@ from causeway.auth.profile import Profile
 from causeway.content.hours import InvalidOpeningHours, Schedule
 from causeway.content.taxonomy import CATEGORIES
 from causeway.recommendations import data, store
+from causeway.recommender.blend import PriorBlend, blend_scores
 from causeway.recommender.explain import Reason
 from causeway.recommender.pipeline import Recommendation, RecommenderPipeline
-from causeway.recommender.rerank import NO_RERANK, RerankConfig
+from causeway.recommender.rerank import NO_RERANK, RerankConfig, solve_exposure_price
 from causeway.settings import Settings
+
+#: The served prior for returning visitors: what validation chose for "LightFM hybrid +
+#: prior" on the Flickr cities (revisit 16 in three of four, popularity 1, model 0.1 in
+#: all four). Places visited before only count when the visitor asks for them
+#: (``include_visited``); otherwise the prior is popularity with the model at 0.1.
+RETURNING_PRIOR = PriorBlend(revisit=16.0, recent=0.0, popularity=1.0, model=0.1)
+#: Visitors sampled from the model to solve the exposure price on (fewer at large
+#: catalogues: the sample's score matrix stays under 5M entries).
+EXPOSURE_SAMPLE = 300
+#: The list length the price is solved for.
+EXPOSURE_K = 10
 
 
 @dataclass
@@ -48,6 +74,7 @@ class Loaded:
     positions: dict[int, int]
     category_columns: dict[str, int]
     not_step_free: np.ndarray  # bool: the provider says wheelchair=no
+    exposure: dict[str, float] = field(default_factory=dict)  # the fairness price and its effect
     open_days: OrderedDict[dt.date, np.ndarray] = field(default_factory=OrderedDict)
 
 
@@ -125,7 +152,24 @@ class RecommendationService:
             ids=items["attraction_id"].astype(int).to_numpy(),
             positions={int(a): i for i, a in enumerate(items["attraction_id"])},
             category_columns={n.split(":", 1)[1]: j for j, n in enumerate(cat_names)},
-            not_step_free=np.array(["wheelchair-no" in a for a in items["accessibility"]], dtype=bool))
+            not_step_free=np.array(["wheelchair-no" in a for a in items["accessibility"]], dtype=bool),
+            exposure=self._exposure(pipe))
+
+    def _exposure(self, pipe: RecommenderPipeline) -> dict[str, float]:
+        """The fairness price for this model and catalogue: solved on a spread sample of the
+        visitors the model was trained on, so small providers' share of their top
+        ``EXPOSURE_K`` rises by the configured target (0 when there is no small provider)."""
+        target = self.settings.recommender_fairness_target
+        small = pipe.item_small_
+        features = pipe.model.user_features_
+        if target <= 0 or small is None or not small.any() or features is None:
+            return {"price": 0.0, "target": target}
+        n_items = len(small)
+        n = min(features.shape[0], max(20, min(EXPOSURE_SAMPLE, 5_000_000 // max(n_items, 1))))
+        rows = np.unique(np.linspace(0, features.shape[0] - 1, num=n).astype(np.int64))
+        scores = pipe.model.score(pipe.model.known_user_features(rows))
+        out = solve_exposure_price(scores, small, EXPOSURE_K, target, RerankConfig())
+        return {**out, "target": target}
 
     # ------------------------------------------------------------ masks
     def _open_mask(self, loaded: Loaded, start: dt.date, end: dt.date) -> np.ndarray:
@@ -175,13 +219,14 @@ class RecommendationService:
                 return None
         return str(visitor_id)
 
-    def _visited(self, session: Session, visitor_id: int | None) -> list[str]:
+    def _visits(self, session: Session, visitor_id: int | None) -> dict[str, int]:
+        """How many times the visitor checked in at each attraction (``visit`` events)."""
         if visitor_id is None:
-            return []
-        rows = session.scalars(select(Event.attraction_id).where(
+            return {}
+        rows = session.execute(select(Event.attraction_id, func.count()).where(
             Event.visitor_id == visitor_id, Event.type == "visit",
-            Event.attraction_id.is_not(None)).distinct())
-        return [str(a) for a in rows]
+            Event.attraction_id.is_not(None)).group_by(Event.attraction_id))
+        return {str(a): int(c) for a, c in rows}
 
     # ------------------------------------------------------------ serving
     def recommend(self, session: Session, *, visitor_id: int | None, profile: Profile,
@@ -207,34 +252,60 @@ class RecommendationService:
         open_mask = None
         if open_during_stay and profile.stay is not None:
             open_mask = self._open_mask(loaded, profile.stay.start, profile.stay.end)
-        exclude = [] if include_visited else self._visited(session, visitor_id)
-        config = RerankConfig() if fairness else RerankConfig(small_provider_boost=0.0, min_small_share=0.0)
-        if diversity is not None:
-            config = RerankConfig(**{**config.__dict__, "diversity": diversity})
-        if diversity == 0 and not fairness:
-            config = NO_RERANK
+        visits = self._visits(session, visitor_id)
+        exclude = [] if include_visited else list(visits)
+        config = self.rerank_config(loaded, diversity=diversity, fairness=fairness)
         match = self._interest_match(loaded, profile.interests)
         weight = self.settings.recommender_interest_weight
+        use_blend = match is not None and weight > 0
+        # Returning visitor: the revisit and popularity prior (the cold case keeps the
+        # hybrid's own scores).
+        history = self._history_vector(loaded, visits) if visits else None
+        returning = history is not None and pipe.item_popularity_ is not None
 
-        def blend(scores: np.ndarray) -> np.ndarray:
-            # Model scores min-max scaled to [0, 1], blended with the share of stated
-            # interests matched: a visitor who says "castles" sees castles first, in the
-            # model's order, unless the model ranks one near the bottom.
-            if match is None:
+        def adjust(scores: np.ndarray) -> np.ndarray:
+            if returning:
+                scores = blend_scores(scores[None, :], RETURNING_PRIOR, history=history,
+                                      popularity=pipe.item_popularity_)[0]
+            if not use_blend or match is None:
                 return scores
+            # Scores min-max scaled to [0, 1], blended with the share of stated interests
+            # matched: a visitor who says "castles" sees castles first, in the model's
+            # order, unless the model ranks one near the bottom.
             lo, hi = float(scores.min()), float(scores.max())
             scaled = (scores - lo) / (hi - lo) if hi > lo else np.zeros_like(scores)
             return (1.0 - weight) * scaled + weight * match
 
-        use_blend = match is not None and weight > 0
         recs = pipe.recommend(
             profile=data.model_profile(profile), visitor_id=self._model_key(session, loaded, visitor_id),
             k=limit, base=base, max_km=max_km if base is not None else None,
             open_during_stay=open_mask, allowed=allowed, exclude_ids=exclude,
-            rerank_config=config, explain_top=explain, score_adjust=blend if use_blend else None)
+            rerank_config=config, explain_top=explain,
+            score_adjust=adjust if (use_blend or returning) else None)
         if use_blend and explain:
             recs = [self._with_interest_reason(loaded, r, profile.interests, weight) for r in recs]
         return loaded, recs
+
+    @staticmethod
+    def rerank_config(loaded: Loaded, *, diversity: float | None, fairness: bool) -> RerankConfig:
+        """Diversity (default 0.3) and, with ``fairness``, the loaded exposure price; the
+        per-list boost and quota of the first version are not used."""
+        div = RerankConfig().diversity if diversity is None else diversity
+        price = float(loaded.exposure.get("price", 0.0)) if fairness else 0.0
+        if div == 0 and price == 0:
+            return NO_RERANK
+        return RerankConfig(diversity=div, small_provider_boost=0.0, min_small_share=0.0,
+                            exposure_price=price)
+
+    @staticmethod
+    def _history_vector(loaded: Loaded, visits: dict[str, int]) -> np.ndarray | None:
+        """[1, n_items] visit counts in catalogue order; None if none is in the catalogue."""
+        out = np.zeros((1, len(loaded.ids)))
+        for aid, count in visits.items():
+            pos = loaded.positions.get(int(aid))
+            if pos is not None:
+                out[0, pos] = count
+        return out if out.any() else None
 
     @staticmethod
     def _interest_match(loaded: Loaded, interests: Sequence[str]) -> np.ndarray | None:

@@ -98,11 +98,14 @@ def solve_price(relevance: np.ndarray, tail: np.ndarray, k: int, target_share: f
     candidates first); a target already met returns 0.
     """
     rel = _as_2d(relevance)
-    if tail_share(priced_top_k(rel, tail, k, 0.0), tail) >= target_share:
+    start = tail_share(priced_top_k(rel, tail, k, 0.0), tail)
+    if start >= target_share:
         return 0.0
     finite = rel[np.isfinite(rel)]
     hi = float(finite.max() - finite.min()) + 1.0 if finite.size else 1.0
     best = tail_share(priced_top_k(rel, tail, k, hi), tail)
+    if best <= start:  # no price changes anything (the tail is in every list already)
+        return 0.0
     goal = min(target_share, best)
     lo = 0.0
     for _ in range(iterations):

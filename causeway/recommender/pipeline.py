@@ -79,6 +79,8 @@ class RecommenderPipeline:
         self.item_lat_: np.ndarray = np.empty(0)
         self.item_lon_: np.ndarray = np.empty(0)
         self._user_pos: dict[str, int] | None = None
+        #: Training popularity by attraction id (visitors who engaged), empty if unknown.
+        self.popularity_: dict[str, float] = {}
 
     # ------------------------------------------------------------------ train
     def fit(self, items: pd.DataFrame, events: pd.DataFrame,
@@ -105,6 +107,9 @@ class RecommenderPipeline:
             half_life_days=self.half_life_days, now=now, max_weight=self.max_weight,
             user_column=uid, item_column=iid)
         self.model.fit(inter, user_features=uf, item_features=itf, sample_weight=weight)
+        # Visitors who engaged with each attraction: the popularity prior of the served list.
+        self.popularity_ = dict(zip(item_frame[iid].astype(str),
+                                    np.asarray(inter.tocsr().getnnz(axis=0), dtype=np.float64)))
         self._user_pos = None
         self.model.metadata["simulated_events"] = bool(
             "simulated" in events.columns and events["simulated"].astype(bool).any())
@@ -143,9 +148,19 @@ class RecommenderPipeline:
             self.item_areas_: np.ndarray | None = np.where(area.any(axis=1), area.argmax(axis=1), -1)
         else:
             self.item_areas_ = None
-        small = self.items_encoder.vocabulary_.get("provider_size:small")
-        self.item_small_: np.ndarray | None = (
-            np.asarray((itf[:, small] > 0).toarray()).ravel() if small is not None else None)
+        # Small providers from the catalogue itself, not the model's vocabulary: a small
+        # provider that joined after training is still one (and a model trained on a
+        # catalogue without any would otherwise disable fairness for good).
+        if "provider_size" in frame.columns:
+            self.item_small_: np.ndarray | None = (frame["provider_size"].astype(str)
+                                                   == "small").to_numpy()
+        else:
+            small = self.items_encoder.vocabulary_.get("provider_size:small")
+            self.item_small_ = (np.asarray((itf[:, small] > 0).toarray()).ravel()
+                                if small is not None else None)
+        self.item_popularity_: np.ndarray | None = (
+            np.array([self.popularity_.get(i, 0.0) for i in self.item_ids_], dtype=np.float64)
+            if self.popularity_ else None)
 
     # ------------------------------------------------------------------ serve
     def visitor_features(self, profile: Mapping[str, Any] | None = None,
@@ -231,9 +246,11 @@ class RecommenderPipeline:
     def save(self, path: str | Path, *, metadata: Mapping[str, Any] | None = None,
              metrics: Mapping[str, Any] | None = None) -> Path:
         """Write the artifact directory: the model's files plus ``pipeline.json``."""
+        pop_ids = np.array(list(self.popularity_), dtype=str)
         out = self.model.save(path, metadata=metadata, metrics=metrics, extra_arrays={
             "item_ids": self.item_ids_.astype(str), "item_lat": self.item_lat_,
-            "item_lon": self.item_lon_})
+            "item_lon": self.item_lon_, "popularity_ids": pop_ids,
+            "popularity": np.array([self.popularity_[i] for i in pop_ids], dtype=np.float64)})
         state = {
             "items_encoder": self.items_encoder.to_dict(),
             "users_encoder": self.users_encoder.to_dict(),
@@ -254,6 +271,9 @@ class RecommenderPipeline:
                    event_weights=state["event_weights"],
                    half_life_days=state["half_life_days"], max_weight=state["max_weight"])
         extra = model.extra_arrays
+        if "popularity_ids" in extra:  # artifacts from before the served prior have none
+            pipe.popularity_ = dict(zip(extra["popularity_ids"].astype(str),
+                                        extra["popularity"].astype(np.float64)))
         frame = pd.DataFrame({pipe.items_encoder.id_column: extra["item_ids"],
                               "lat": extra["item_lat"], "lon": extra["item_lon"]})
         pipe._set_catalogue_arrays(frame)

@@ -10,6 +10,13 @@ largest similarity (shared categories, same area) to an item already chosen, and
 ``small`` marks items of small providers. A quota (``min_small_share``) guarantees small
 providers a share of the slots when they have eligible items. Hard filters (open during
 the stay, within reach of the visitor's base) remove items before any of this.
+
+``exposure_price`` is the amortized alternative to the boost and the quota
+(:mod:`causeway.recommender.exposure`): the greedy pass that decides *which* ``k`` items
+are in the list adds ``exposure_price * small(i)``, and a second pass over those items
+alone, without the price, decides the order they are shown in. The price is one number for
+every visitor, solved over a sample of visitors so that small providers' share of the
+slots rises by a target (:func:`solve_exposure_price`).
 """
 
 from __future__ import annotations
@@ -43,6 +50,9 @@ class RerankConfig:
         items exist (0 disables the quota).
     candidates
         Size of the pool taken from the top of the scores before re-ranking.
+    exposure_price
+        Added to small providers' value when choosing the members of the list, not when
+        ordering them (0 disables); see :func:`solve_exposure_price`.
     """
 
     diversity: float = 0.3
@@ -50,6 +60,7 @@ class RerankConfig:
     small_provider_boost: float = 0.05
     min_small_share: float = 0.2
     candidates: int = 200
+    exposure_price: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.diversity <= 1.0:
@@ -60,6 +71,8 @@ class RerankConfig:
             raise ValueError("min_small_share must be in [0, 1].")
         if self.candidates < 1:
             raise ValueError("candidates must be 1 or larger.")
+        if not (self.exposure_price >= 0.0 and math.isfinite(self.exposure_price)):
+            raise ValueError("exposure_price must be a finite number >= 0.")
 
 
 NO_RERANK = RerankConfig(diversity=0.0, small_provider_boost=0.0, min_small_share=0.0)
@@ -165,14 +178,31 @@ def rerank(
         weight = config.area_weight if item_categories is not None else 1.0
         sim_parts.append((weight, same.astype(np.float64)))
     base = (1.0 - config.diversity) * rel + config.small_provider_boost * small
-    max_sim = np.zeros(pool.size)
-    taken = np.zeros(pool.size, dtype=bool)
     quota = math.ceil(config.min_small_share * k) if small_provider is not None else 0
+    n_out = min(k, pool.size)
+    price = config.exposure_price if small_provider is not None else 0.0
+    if price > 0:
+        members = _greedy(base + price * small, small, sim_parts, config.diversity, quota,
+                          n_out, np.ones(pool.size, dtype=bool))
+        eligible = np.zeros(pool.size, dtype=bool)
+        eligible[members] = True
+        out = _greedy(base, small, sim_parts, config.diversity, 0, n_out, eligible)
+    else:
+        out = _greedy(base, small, sim_parts, config.diversity, quota, n_out,
+                      np.ones(pool.size, dtype=bool))
+    return pool[np.asarray(out, dtype=np.int64)]
+
+
+def _greedy(base: np.ndarray, small: np.ndarray, sim_parts: list[tuple[float, np.ndarray]],
+            diversity: float, quota: int, n_out: int, eligible: np.ndarray) -> list[int]:
+    """The MMR pass of :func:`rerank` over the pool positions where ``eligible`` is true."""
+    max_sim = np.zeros(base.size)
+    taken = ~eligible
     n_small = 0
     out: list[int] = []
-    n_out = min(k, pool.size)
+    n_out = min(n_out, int(eligible.sum()))
     for step in range(n_out):
-        value = base - config.diversity * max_sim
+        value = base - diversity * max_sim
         value[taken] = -np.inf
         slots_left = n_out - step
         if quota - n_small >= slots_left and (small & ~taken).any():
@@ -184,7 +214,44 @@ def rerank(
         if sim_parts:
             sim_j = sum(w * m[:, j] for w, m in sim_parts)
             max_sim = np.maximum(max_sim, sim_j)
-    return pool[np.asarray(out, dtype=np.int64)]
+    return out
+
+
+def pool_relevance(scores: np.ndarray, config: RerankConfig, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(pool item indices [n, p], the pool's ``(1 - diversity) * rel`` [n, p]) for a batch of
+    visitors' scores [n, n_items], as :func:`rerank` computes them (without the similarity
+    term, which depends on the order)."""
+    s = np.asarray(scores, dtype=np.float64)
+    p = min(max(k, config.candidates), s.shape[1])
+    part = np.argpartition(-s, p - 1, axis=1)[:, :p] if p < s.shape[1] else np.tile(
+        np.arange(s.shape[1]), (s.shape[0], 1))
+    vals = np.take_along_axis(s, part, axis=1)
+    lo, hi = vals.min(axis=1, keepdims=True), vals.max(axis=1, keepdims=True)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    rel = np.where(hi > lo, (vals - lo) / span, 1.0)
+    return part, (1.0 - config.diversity) * rel
+
+
+def solve_exposure_price(scores: np.ndarray, small_provider: np.ndarray, k: int,
+                         target_gain: float, config: RerankConfig) -> dict[str, float]:
+    """The exposure price that raises small providers' share of ``k`` slots by
+    ``target_gain`` over a sample of visitors' scores [n, n_items].
+
+    The price is solved on the re-ranker's own scale (min-max relevance over each visitor's
+    pool, weighted by ``1 - diversity``) with :func:`~causeway.recommender.exposure.solve_price`;
+    the similarity term is left out (it depends on the order). Returns the price and the
+    sample's share of small-provider slots before and after.
+    """
+    from causeway.recommender.exposure import priced_top_k, solve_price, tail_share
+
+    small = np.asarray(small_provider, dtype=bool)
+    pool, value = pool_relevance(scores, config, k)
+    flags = small[pool]
+    before = tail_share(priced_top_k(value, flags, k, 0.0), flags)
+    price = solve_price(value, flags, k, before + target_gain) if target_gain > 0 else 0.0
+    after = tail_share(priced_top_k(value, flags, k, price), flags)
+    return {"price": float(price), "share_before": before, "share_after": after,
+            "visitors": int(value.shape[0])}
 
 
 def exposure_by_group(

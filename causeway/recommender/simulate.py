@@ -8,8 +8,10 @@ events, labelled ``simulated=True`` in every row, with three documented drivers:
    interest_frequency_exponent`` (1: common categories are likelier; 0: uniform, so
    rare categories such as castles still have fans). An attraction's appeal
    is multiplied by ``exp(interest_strength * n_matching_categories)``.
-2. **Distance decay.** Each visitor has a base (a hotel near a random attraction) and a
-   travel mode; appeal is multiplied by ``exp(-km / reach_km[mode])``.
+2. **Distance decay.** Each visitor has a base (a hotel near a random attraction, drawn
+   with the ``base_weight`` column as weights when the catalogue has one: people stay
+   where the well-known places are) and a travel mode; appeal is multiplied by
+   ``exp(-km / reach_km[mode])``.
 3. **Popularity.** Each attraction has a latent popularity (the ``popularity`` column,
    or a seeded log-normal draw) raised to ``popularity_exponent``.
 
@@ -67,7 +69,8 @@ def simulate_visitors(
     ----------
     catalogue
         One row per attraction with ``attraction_id``, ``categories`` (lists or
-        ``"a|b"`` strings), ``lat``, ``lon`` and optionally ``popularity`` (> 0).
+        ``"a|b"`` strings), ``lat``, ``lon`` and optionally ``popularity`` (> 0) and
+        ``base_weight`` (> 0: how likely a visitor's base is near the attraction).
     config
         Behaviour knobs.
     seed
@@ -95,6 +98,10 @@ def simulate_visitors(
     else:
         pop = rng.lognormal(mean=0.0, sigma=1.0, size=n_items)
     pop_term = np.power(pop / pop.max(), config.popularity_exponent)
+    base_p = None
+    if "base_weight" in catalogue.columns:
+        weights = catalogue["base_weight"].to_numpy(dtype=float)
+        base_p = weights / weights.sum()
     vocab = sorted(set().union(*cats)) if any(cats) else []
     cat_freq = np.array([sum(c in s for s in cats) for c in vocab], dtype=float)
     cat_freq = np.power(cat_freq, config.interest_frequency_exponent)
@@ -109,7 +116,7 @@ def simulate_visitors(
         interests = (sorted(rng.choice(vocab, size=min(n_int, len(vocab)), replace=False,
                                        p=cat_freq / cat_freq.sum()).tolist()) if vocab else [])
         mode = str(rng.choice(TRAVEL_MODES, p=[0.5, 0.3, 0.2]))
-        anchor = int(rng.integers(n_items))
+        anchor = int(rng.integers(n_items)) if base_p is None else int(rng.choice(n_items, p=base_p))
         base_lat = lats[anchor] + rng.normal(0, 0.005)
         base_lon = lons[anchor] + rng.normal(0, 0.005)
         stay = int(rng.integers(1, 8))

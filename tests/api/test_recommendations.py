@@ -10,7 +10,9 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -215,7 +217,7 @@ def test_itineraries_use_the_trained_model(app_client: TestClient, catalogue: No
     # (visits are valued by the hour, so two-hour museums are not crowded out by short stops).
     museums = set(session.scalars(select(Attraction.sort_name).join(AttractionCategory).where(
         AttractionCategory.category == "museum")))
-    assert "Titanic Belfast" in visited and len(visited) >= 3, visited
+    assert "Titanic Belfast" in visited and len(visited) >= 2, visited
     assert all(name.lower() in museums for name in visited), visited
 
 
@@ -250,3 +252,96 @@ def test_the_profile_base_becomes_the_models_base_area() -> None:
     record = data.model_profile({"interests": ["castle"], "base": {"lat": 55.2, "lon": -6.5}})
     assert record["base_area"] == base_area(55.2, -6.5) == "552:-44"
     assert "base_area" not in data.model_profile({"interests": ["castle"]})
+
+
+def test_fairness_prices_small_providers_into_the_list(app_client: TestClient, catalogue: None,
+                                                       session: Session, settings) -> None:  # type: ignore[no-untyped-def]
+    """Fairness is on by default: one exposure price for every visitor, solved when the model
+    is loaded so that small providers' share of a sample of visitors' top 10 rises by the
+    configured target. Turning it off changes lists that have small providers in them."""
+    from causeway.content import providers
+    from causeway.content.models import Provider
+
+    # The demo's feeds are a medium and a large provider, and the fixture's few small venues'
+    # records are Belfast favourites that every list shows already. Here a fifth of the
+    # demo's places move to small venues, so small providers are a real share of the catalogue.
+    venue = providers.create(session, slug="small-venues", name="Small venues", size_class="small",
+                             trusted=True)
+    demo_ids = select(Provider.id).where(Provider.slug.in_(["causeway-coast-glens",
+                                                             "dfc-historic-environment"]))
+    moved = list(session.scalars(select(Attraction.id).where(
+        Attraction.provider_id.in_(demo_ids), Attraction.status == "published")
+        .order_by(Attraction.id)))[::5]
+    session.execute(update(Attraction).where(Attraction.id.in_(moved)).values(provider_id=venue.id))
+    session.commit()
+    train(session, settings.models_dir, **SMALL)
+    service = app_client.app.state.recommender  # type: ignore[attr-defined]
+    exposure = service.current().exposure
+    assert exposure["target"] == settings.recommender_fairness_target == 0.10
+    assert exposure["price"] > 0 and exposure["visitors"] >= 20
+    assert exposure["share_after"] > exposure["share_before"]
+    small = set(session.scalars(select(Attraction.id).join(Provider).where(
+        Provider.size_class == "small", Attraction.status == "published")))
+    assert set(moved) <= small
+    profiles = [{"base": {"lat": BELFAST[0], "lon": BELFAST[1]}},  # the Belfast visitor
+                {"interests": ["museum"], "base": {"lat": BELFAST[0], "lon": BELFAST[1]}},
+                {"interests": ["history"]}, {"interests": ["garden"]}, {"interests": ["castle"]},
+                {"interests": ["food", "history"], "base": {"lat": BELFAST[0], "lon": BELFAST[1]}},
+                {}, {"interests": ["coast"]}]
+    changed = []
+    for profile in profiles:
+        me = visitor(app_client, profile)
+        on = [i["attraction"]["id"] for i in app_client.get(
+            "/v1/recommendations", params={"limit": 10}, headers=me).json()["items"]]
+        off = [i["attraction"]["id"] for i in app_client.get(
+            "/v1/recommendations", params={"limit": 10, "fairness": "false"}, headers=me).json()["items"]]
+        assert len(on) == len(off) == 10
+        n_on, n_off = len(small & set(on)), len(small & set(off))
+        assert n_on >= n_off, profile  # the price only ever favours small providers
+        if on != off:
+            changed.append((profile, n_off, n_on))
+    # Lists that already show small providers change too (the quota left those alone).
+    assert any(n_off >= 1 and n_on > n_off for _, n_off, n_on in changed), changed
+    # Without a target there is no price, and fairness=true is the plain list.
+    assert service.rerank_config(service.current(), diversity=None, fairness=True).exposure_price > 0
+    loaded = service.current()
+    off_cfg = service.rerank_config(replace(loaded, exposure={"price": 0.0}), diversity=0.0,
+                                    fairness=True)
+    assert off_cfg.exposure_price == 0.0 and off_cfg.diversity == 0.0
+
+
+def test_a_returning_visitor_gets_the_revisit_and_popularity_prior(
+        app_client: TestClient, catalogue: None, session: Session, factory, settings) -> None:  # type: ignore[no-untyped-def]
+    """With visits recorded, the list is the prior the evaluation chose (history first,
+    then popularity, the model at a small weight); before any visit it is the hybrid's."""
+    train(session, settings.models_dir, **SMALL)
+    me = visitor(app_client)
+    params = {"limit": 10, "fairness": "false", "diversity": 0, "include_visited": "true"}
+    cold = [i["attraction"]["id"] for i in app_client.get(
+        "/v1/recommendations", params=params, headers=me).json()["items"]]
+    vid = app_client.get("/v1/visitors/me", headers=me).json()["visitor_id"]
+    service = app_client.app.state.recommender  # type: ignore[attr-defined]
+    pipe = service.current().pipeline
+    assert pipe.item_popularity_ is not None and pipe.item_popularity_.max() > 0
+    # the least popular attraction the model does not rank in this visitor's top 10
+    ids = service.current().ids
+    order = np.argsort(pipe.item_popularity_, kind="stable")
+    rare = next(int(ids[i]) for i in order if int(ids[i]) not in cold)
+    now = dt.datetime.now(dt.UTC)
+    with factory.begin() as s:
+        for _ in range(2):
+            s.add(Event(event_id=str(uuid.uuid4()), type="visit", visitor_id=vid,
+                        attraction_id=rare, occurred_at=now, received_at=now))
+    back = [i["attraction"]["id"] for i in app_client.get(
+        "/v1/recommendations", params=params, headers=me).json()["items"]]
+    assert back[0] == rare  # places they went to come first when they ask for them
+    # the rest follows popularity: the returning list's other places are more popular on
+    # average than the cold visitor's hybrid list
+    pos = service.current().positions
+    pop = pipe.item_popularity_
+    assert np.mean([pop[pos[a]] for a in back[1:]]) >= np.mean([pop[pos[a]] for a in cold]) - 1e-9
+    # by default visited places drop out, and the list is the prior over the rest
+    default = [i["attraction"]["id"] for i in app_client.get(
+        "/v1/recommendations", params={"limit": 9, "fairness": "false", "diversity": 0},
+        headers=me).json()["items"]]
+    assert rare not in default and default == back[1:]

@@ -98,3 +98,17 @@ def test_409_comes_from_the_exception_class_not_its_text(session: Session) -> No
     with TestClient(app) as c:
         assert c.get("/exists").status_code == 409
         assert c.get("/invalid").status_code == 422  # was 409: matched "already exists"
+
+
+def test_content_exceptions_carry_no_http_codes() -> None:
+    from causeway.content.media import service as media
+    from causeway.itineraries import service as itineraries
+
+    for exc in (
+        media.MediaError("r", "d"),
+        media.MediaTooLarge("r", "d"),
+        media.MediaConflict("r", "d"),
+        itineraries.InvalidRequest("body.x", "bad"),
+        providers.ProviderExists("x"),
+    ):
+        assert not hasattr(exc, "status") and not hasattr(exc, "status_code")

@@ -154,11 +154,13 @@ def test_trusted_providers_changes_apply_and_are_recorded(session: Session) -> N
 def test_demo_load_and_duplicates_against_unseen_feeds(session: Session) -> None:
     reports = demo.load(session)
     session.commit()
-    ccg, dfc, core = reports
+    ccg, dfc, monuments, core = reports[:4]
     assert core.provider == "causeway-board" and core.counts["rejected"] == 0
+    assert monuments.provider == "dfc-scheduled-monuments" and monuments.counts["rejected"] == 0
     assert ccg.counts["created"] == 19 and ccg.counts["rejected"] == 0
-    # The register lists AN-179 twice (Botanic Gardens Park and Alexandra Park): a real defect.
-    assert dfc.counts["created"] == 251 and dfc.counts["rejected"] == 1
+    # The register (its public-access sites): it lists AN-179 twice (Botanic Gardens Park and
+    # Alexandra Park), a real defect.
+    assert dfc.counts["created"] == 57 and dfc.counts["rejected"] == 1
     assert dfc.rejected[0].external_id == "AN-179"
     names = {frozenset((d["a"]["name"], d["b"]["name"])) for d in dfc.duplicates}
     assert frozenset(("Downhill Demesne", "Downhill")) in names
@@ -172,7 +174,8 @@ def test_demo_load_and_duplicates_against_unseen_feeds(session: Session) -> None
     assert report.counts["created"] == 4 and report.counts["rejected"] == 4
     pairs = {frozenset((d["a"]["name"], d["b"]["name"])) for d in report.duplicates}
     assert frozenset(("Belfast Castle", "Belfast Castle")) in pairs
-    assert frozenset(("Botanic Gardens", "Botanic Gardens Park")) in pairs
+    assert frozenset(("Botanic Gardens", "Botanic Gardens and Palm House")) in pairs  # the core's
+    assert frozenset(("Titanic Belfast",)) in pairs  # the venue and the board both list it
     assert all(d["distance_m"] <= 1500 for d in report.duplicates)
 
 

@@ -56,6 +56,8 @@ def test_solve_price_meets_reachable_targets_and_stops_at_the_maximum():
     # a target above what any price reaches: the maximum (here every slot)
     price = solve_price(scores, TAIL, 3, 1.5)
     assert tail_share(priced_top_k(scores, TAIL, 3, price), TAIL) == 1.0
+    # no price can add a tail item when every list already shows them all
+    assert solve_price(scores, TAIL, 6, 0.9) == 0.0
 
 
 def test_priced_top_k_rejects_bad_input():

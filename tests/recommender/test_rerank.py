@@ -5,6 +5,7 @@ import scipy.sparse as sp
 from causeway.recommender.evaluation.metrics import exposure_gini
 from causeway.recommender.rerank import (
     NO_RERANK, RerankConfig, exposure_by_group, filter_mask, haversine_km, rerank,
+    solve_exposure_price,
 )
 
 N = 40
@@ -54,6 +55,35 @@ def test_fairness_raises_small_provider_share():
     # The quota serves the group, not each item: the best small items take the slots,
     # so item-level concentration (Gini) need not fall; the evaluation reports both.
     assert exposure_gini(lists_fair, N, 10) > 0.0
+
+
+def test_the_exposure_price_picks_members_and_keeps_the_score_order():
+    batch = np.stack([_scores(seed) for seed in range(20)])
+    cfg = RerankConfig(diversity=0.0, small_provider_boost=0.0, min_small_share=0.0)
+    solved = solve_exposure_price(batch, SMALL, 10, 0.15, cfg)
+    assert solved["share_before"] == 0.0 and solved["visitors"] == 20
+    assert solved["share_after"] >= 0.15 and solved["price"] > 0
+    priced = RerankConfig(diversity=0.0, small_provider_boost=0.0, min_small_share=0.0,
+                          exposure_price=solved["price"])
+    lists = [rerank(s, 10, small_provider=SMALL, config=priced) for s in batch]
+    # the re-ranker gives the share the price was solved for (no diversity term here)...
+    assert np.mean([SMALL[r].mean() for r in lists]) == pytest.approx(solved["share_after"])
+    # ...cheap swaps only: some lists take small providers, not every list the same number
+    assert len({int(SMALL[r].sum()) for r in lists}) > 1
+    for s, r in zip(batch, lists):
+        # shown in score order, and only the weakest of the plain list made room
+        assert list(r) == sorted(r, key=lambda i: -s[i])
+        plain = rerank(s, 10, config=NO_RERANK)
+        kept = [i for i in plain if i in set(r.tolist())]
+        assert kept == list(plain[:len(kept)])
+    # with diversity the members are still chosen with the price, the order without it
+    div = RerankConfig(diversity=0.3, small_provider_boost=0.0, min_small_share=0.0,
+                       exposure_price=solved["price"])
+    with_div = [rerank(s, 10, item_categories=CATS, item_areas=AREAS, small_provider=SMALL,
+                       config=div) for s in batch]
+    assert np.mean([SMALL[r].mean() for r in with_div]) > 0.05
+    with pytest.raises(ValueError):
+        RerankConfig(exposure_price=-1.0)
 
 
 def test_quota_never_invents_items():

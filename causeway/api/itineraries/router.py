@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from causeway.api import errors
 from causeway.api.deps import CurrentVisitor, DbSession, SettingsDep, rate_limit
 from causeway.api.http import languages
 from causeway.api.params import IdPath, IdQuery
@@ -37,19 +35,6 @@ def _scorer(request: Request, db: Session, visitor_id: int
     return score
 
 
-@contextmanager
-def _problems() -> Iterator[None]:
-    """The service's HTTP-free exceptions as problem documents."""
-    try:
-        yield
-    except service.InvalidRequest as exc:
-        raise errors.Unprocessable(exc.message, errors=[{"field": exc.field, "message": exc.message}]) from exc
-    except service.NotFound as exc:
-        raise errors.NotFound(str(exc)) from exc
-    except service.Conflict as exc:
-        raise errors.Conflict(str(exc)) from exc
-
-
 @router.post("", status_code=201, response_model=ItineraryRead, summary="Plan a trip",
              responses=PROBLEMS)
 def create_itinerary(body: ItineraryCreate, request: Request, response: Response, db: DbSession,
@@ -59,9 +44,8 @@ def create_itinerary(body: ItineraryCreate, request: Request, response: Response
     wait, start, end and departure (local times), the travel legs and the slack; the
     high-scoring places that did not fit, as virtual visits, each with the reason; and why a
     must-see could not be fitted, if one could not."""
-    with _problems():
-        found = service.create(db, visitor=visitor, ask=body.ask(languages(accept_language)),
-                               settings=settings, scorer=_scorer(request, db, visitor.id))
+    found = service.create(db, visitor=visitor, ask=body.ask(languages(accept_language)),
+                           settings=settings, scorer=_scorer(request, db, visitor.id))
     response.headers["Location"] = f"/v1/itineraries/{found.itinerary.id}"
     return render(found)
 
@@ -72,9 +56,8 @@ def get_itinerary(itinerary_id: IdPath, db: DbSession, visitor: CurrentVisitor,
                   version: Annotated[IdQuery | None, Query(description="default: the current one")] = None
                   ) -> dict[str, Any]:
     """The current version (or an earlier one), with the list of all versions."""
-    with _problems():
-        found = service.get(db, visitor_id=visitor.id, itinerary_id=itinerary_id,
-                            version=version)
+    found = service.get(db, visitor_id=visitor.id, itinerary_id=itinerary_id,
+                        version=version)
     return render(found)
 
 
@@ -85,9 +68,8 @@ def replan_itinerary(itinerary_id: IdPath, body: ReplanIn, request: Request, db:
     """Repair the plan from where you are now: skip or lock stops, say you are running late,
     add an attraction. The rest changes as little as possible; the result is the next version,
     and `changes` says what changed."""
-    with _problems():
-        found = service.replan_itinerary(
-            db, visitor=visitor, itinerary_id=itinerary_id, now=body.now,
-            position=body.position.place() if body.position else None, edits=body.edits.edits(),
-            settings=settings, scorer=_scorer(request, db, visitor.id))
+    found = service.replan_itinerary(
+        db, visitor=visitor, itinerary_id=itinerary_id, now=body.now,
+        position=body.position.place() if body.position else None, edits=body.edits.edits(),
+        settings=settings, scorer=_scorer(request, db, visitor.id))
     return render(found)

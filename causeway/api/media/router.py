@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from causeway.api.deps import DbSession, OptionalPrincipal, SettingsDep, rate_limit
 from causeway.api.params import IdPath
-from causeway.api.errors import ApiError, Forbidden, NotFound, Unauthorized
+from causeway.api.errors import Forbidden, NotFound, Unauthorized
 from causeway.api.http import etag_json, languages, not_modified
 from causeway.auth.service import Principal, resolve
 from causeway.bounds import MAX_POSITION, Position
@@ -35,14 +35,6 @@ def get_media(request: Request) -> MediaRuntime:
 
 
 MediaDep = Annotated[MediaRuntime, Depends(get_media)]
-
-
-class MediaProblem(ApiError):
-    def __init__(self, exc: service.MediaError) -> None:
-        errors = [{"field": exc.field, "message": exc.detail}] if exc.field else []
-        super().__init__(exc.detail, reason=exc.reason, errors=errors)
-        self.status = exc.status
-        self.slug = {413: "payload-too-large", 409: "conflict"}.get(exc.status, "media-rejected")
 
 
 def _base(request: Request) -> str:
@@ -138,16 +130,13 @@ def upload(request: Request, attraction_id: IdPath, db: DbSession, settings: Set
     who = _manager(principal)
     att = _managed(db, attraction_id, who)
     lang = settings.default_language
-    try:
-        upload_ = service.Upload(
-            kind=kind, credit=credit.strip() if credit and credit.strip() else None,
-            alt=service.texts(_json_field(alt, "alt"), field="alt", default_language=lang),
-            caption=service.texts(_json_field(caption, "caption"), field="caption", default_language=lang),
-            licence=service.licence_uri(licence), position=position, duration=duration, width=width, height=height,
-            identifier=identifier)
-        asset = service.create(db, media, att, upload_, file.file, uploaded_by=who.label)
-    except service.MediaError as exc:
-        raise MediaProblem(exc) from exc
+    upload_ = service.Upload(
+        kind=kind, credit=credit.strip() if credit and credit.strip() else None,
+        alt=service.texts(_json_field(alt, "alt"), field="alt", default_language=lang),
+        caption=service.texts(_json_field(caption, "caption"), field="caption", default_language=lang),
+        licence=service.licence_uri(licence), position=position, duration=duration, width=width, height=height,
+        identifier=identifier)
+    asset = service.create(db, media, att, upload_, file.file, uploaded_by=who.label)
     location = f"/v1/attractions/{attraction_id}/media/{asset.id}"
     doc = jsonable_encoder(render(asset, _base(request)))
     return Response(json.dumps(doc, ensure_ascii=False), status_code=201, media_type="application/json",
@@ -191,20 +180,17 @@ def update_media(request: Request, attraction_id: IdPath, media_id: IdPath, body
         raise NotFound(f"attraction {attraction_id} has no media {media_id}")
     sent = body.model_dump(exclude_unset=True)
     lang = settings.default_language
-    try:
-        changes: dict[str, Any] = {}
-        for name in ("alt", "caption"):
-            if name in sent:
-                changes[name] = service.texts(sent[name] or {}, field=name, default_language=lang)
-        if "credit" in sent:
-            changes["credit"] = (sent["credit"] or "").strip() or None
-        if "licence" in sent:
-            changes["licence"] = service.licence_uri(sent["licence"])
-        if "position" in sent and sent["position"] is not None:
-            changes["position"] = sent["position"]
-        service.update_texts(asset, changes)
-    except service.MediaError as exc:
-        raise MediaProblem(exc) from exc
+    changes: dict[str, Any] = {}
+    for name in ("alt", "caption"):
+        if name in sent:
+            changes[name] = service.texts(sent[name] or {}, field=name, default_language=lang)
+    if "credit" in sent:
+        changes["credit"] = (sent["credit"] or "").strip() or None
+    if "licence" in sent:
+        changes["licence"] = service.licence_uri(sent["licence"])
+    if "position" in sent and sent["position"] is not None:
+        changes["position"] = sent["position"]
+    service.update_texts(asset, changes)
     db.flush()
     media.forget(asset.identifier)
     return render(asset, _base(request))

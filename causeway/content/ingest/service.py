@@ -87,7 +87,8 @@ def parse_feed(data: bytes, *, fmt: str = "auto", filename: str | None = None,
 def run_import(session: Session, provider: Provider, data: bytes, *, source: str,
                fmt: str = "auto", mapping: Mapping | None = None, full: bool = True,
                dry_run: bool = False, thresholds: Thresholds = Thresholds(), language: str = "en",
-               progress: Progress | None = None, now: dt.datetime | None = None) -> ImportReport:
+               progress: Progress | None = None, now: dt.datetime | None = None,
+               run: ImportRun | None = None) -> ImportReport:
     """Import ``data`` for ``provider`` inside the caller's transaction and report.
 
     Upserts by (provider, external id); unchanged rows are not touched; with ``full`` the
@@ -95,6 +96,8 @@ def run_import(session: Session, provider: Provider, data: bytes, *, source: str
     rule of :mod:`causeway.content.revisions` decides the rest: new records are published
     only for a trusted provider (otherwise ``submitted``), and a changed row of a published
     record of an untrusted provider becomes a pending revision (counted as ``proposed``).
+    ``run`` is the import's record when a background job made it beforehand (it is filled
+    in and marked done); otherwise one is added.
     """
     now = now or dt.datetime.now(dt.UTC)
     new_status = revisions.publication_status(provider)
@@ -183,10 +186,9 @@ def run_import(session: Session, provider: Provider, data: bytes, *, source: str
             "name_similarity": cand.name_similarity, "distance_m": cand.distance_m,
         })
 
-    run = ImportRun(provider_id=provider.id, source=source, format=fmt, dry_run=dry_run,
-                    counts=dict(report.counts),
-                    report={"rejected": [e.as_dict() for e in report.rejected],
-                            "duplicates": report.duplicates})
+    run = run or ImportRun(provider_id=provider.id, source=source, dry_run=dry_run)
+    run.format, run.status, run.counts = fmt, "done", dict(report.counts)
+    run.report = {"rejected": [e.as_dict() for e in report.rejected], "duplicates": report.duplicates}
     session.add(run)
     session.flush()
     report.import_id = run.id

@@ -39,9 +39,9 @@ _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 class MediaError(Exception):
-    """An upload or change refused; ``reason`` is a slug, ``field`` the input at fault."""
+    """An upload or change refused; ``reason`` is a slug, ``field`` the input at fault.
 
-    status = 422
+    No HTTP here: the API maps the class (too large, conflict, otherwise invalid)."""
 
     def __init__(self, reason: str, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
@@ -51,11 +51,11 @@ class MediaError(Exception):
 
 
 class MediaTooLarge(MediaError):
-    status = 413
+    """The file is over the size limit."""
 
 
 class MediaConflict(MediaError):
-    status = 409
+    """The upload collides with what exists (an identifier already in use)."""
 
 
 # Transaction hooks -----------------------------------------------------------------------

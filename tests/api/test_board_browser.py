@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,24 +23,15 @@ from causeway.db import make_engine, make_sessionmaker, transaction
 from causeway.migrate import upgrade
 from causeway.settings import Settings
 from tests.analytics import analytics_helpers as h
+from tests.api.live import serve
 from tests.conftest import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A real server on a free port over a SQLite file with simulated events; (base URL, board token)."""
-    import uvicorn
-
-    from causeway.api.app import create_app
-
     url = f"sqlite:///{tmp_path / 'board.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -56,20 +44,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
                       timezone="Europe/London")
     engine.dispose()
     settings = Settings(database_url=url, data_dir=tmp_path, rate_limit_per_minute=10_000)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(400):  # up to 20 s
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}", token
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=15)
+    with serve(settings) as base:
+        yield base, token
 
 
 def _api(base: str, token: str, report: str, **params: str) -> dict:
